@@ -1,0 +1,74 @@
+"""Settings: one ``BaseSettings`` per service, read from ``OL_<SVC>_*`` environment variables.
+
+A service declares ``class Settings(ServiceSettings)`` with
+``model_config = service_config("DATANET")`` and adds its own fields; the fields here are what
+the shared server bootstrap, bus, storage and chain helpers read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def service_config(service: str) -> SettingsConfigDict:
+    """Settings config for one service: env prefix ``OL_<SERVICE>_`` and nested ``__``."""
+    prefix = f"OL_{service.upper()}_"
+    return SettingsConfigDict(
+        env_prefix=prefix,
+        env_nested_delimiter="__",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+
+class ServiceSettings(BaseSettings):
+    """Fields every service has. Subclasses set ``model_config = service_config("<SVC>")``."""
+
+    model_config = service_config("SERVICE")
+
+    service_name: str = Field("openledger", description="name used in logs, metrics and traces")
+    grpc_host: str = Field("127.0.0.1", description="address the gRPC server binds")
+    grpc_port: int = Field(0, ge=0, le=65535, description="gRPC port; 0 picks a free one")
+    metrics_port: int | None = Field(
+        None, ge=0, le=65535, description="Prometheus port; unset disables the endpoint"
+    )
+    max_message_bytes: int = Field(
+        4 * 1024 * 1024, gt=0, description="largest request or response message accepted"
+    )
+    shutdown_grace_seconds: float = Field(
+        10.0, ge=0, description="how long in-flight RPCs may finish after SIGTERM"
+    )
+    log_level: str = Field("INFO", description="root log level")
+    log_json: bool = Field(True, description="structured JSON logs (false: plain text)")
+
+    # Authentication between services and of users.
+    service_token: SecretStr | None = Field(
+        None, description="shared token other services present as 'authorization: Bearer'"
+    )
+    admin_addresses: list[str] = Field(
+        default_factory=list, description="Ethereum addresses that hold the admin role"
+    )
+    signature_max_age_seconds: int = Field(
+        300, gt=0, description="longest expiry window a signed request may claim"
+    )
+
+    # TLS: server certificate and key enable TLS; a client CA also requires client certs (mTLS).
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_client_ca_file: Path | None = None
+
+    # Tracing: an OTLP/gRPC collector endpoint switches exporting on.
+    otlp_endpoint: str | None = None
+
+    # Shared infrastructure.
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for event streams")
+    database_url: str = Field("sqlite:///.run/openledger.db", description="SQLAlchemy URL")
+    object_store_url: str = Field(".run/objects", description="local dir or fsspec URL")
+
+    @field_validator("admin_addresses")
+    @classmethod
+    def _lowercase_addresses(cls, value: list[str]) -> list[str]:
+        return [address.lower() for address in value]

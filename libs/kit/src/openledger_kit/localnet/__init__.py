@@ -1,0 +1,1 @@
+"""Local infrastructure processes (Redis, anvil) and the supervisor behind ``make up``."""

@@ -1,0 +1,1 @@
+"""Test support: real Redis and anvil processes for pytest (see ``plugin``)."""
