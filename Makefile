@@ -68,7 +68,7 @@ protos: $(STAMPS)/npm $(STAMPS)/venv ## format, lint and regenerate the Python A
 lint: setup ## ruff, mypy, buf lint/format and the generated-code check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy libs/kit/src bench scripts $(wildcard services/*/src)
+	$(VENV)/bin/mypy libs/kit/src libs/kit/tests libs/api/tests tests bench scripts $(wildcard services/*/src services/*/tests)
 	$(NODE_BIN)/buf lint protos
 	$(NODE_BIN)/buf format -d --exit-code protos
 	$(PY) scripts/protos.py --check

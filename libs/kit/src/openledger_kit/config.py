@@ -8,6 +8,7 @@ the shared server bootstrap, bus, storage and chain helpers read.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,7 @@ class ServiceSettings(BaseSettings):
     service_name: str = Field("openledger", description="name used in logs, metrics and traces")
     grpc_host: str = Field("127.0.0.1", description="address the gRPC server binds")
     grpc_port: int = Field(0, ge=0, le=65535, description="gRPC port; 0 picks a free one")
+    metrics_host: str = Field("127.0.0.1", description="address the Prometheus endpoint binds")
     metrics_port: int | None = Field(
         None, ge=0, le=65535, description="Prometheus port; unset disables the endpoint"
     )
@@ -54,6 +56,13 @@ class ServiceSettings(BaseSettings):
     signature_max_age_seconds: int = Field(
         300, gt=0, description="longest expiry window a signed request may claim"
     )
+    deployment_id: str = Field(
+        "openledger-local",
+        description="signed requests bind to it, so a signature cannot replay on another network",
+    )
+    auth_nonce_store: Literal["memory", "redis"] = Field(
+        "redis", description="where used request nonces live; 'memory' suits one replica only"
+    )
 
     # TLS: server certificate and key enable TLS; a client CA also requires client certs (mTLS).
     tls_cert_file: Path | None = None
@@ -67,6 +76,16 @@ class ServiceSettings(BaseSettings):
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for event streams")
     database_url: str = Field("sqlite:///.run/openledger.db", description="SQLAlchemy URL")
     object_store_url: str = Field(".run/objects", description="local dir or fsspec URL")
+
+    # Chains: the L1 and L2 JSON-RPC endpoints, the contracts' deployment manifest and the
+    # service account that signs this service's transactions (a key file, never the key inline).
+    l1_rpc_url: str = Field("http://127.0.0.1:8545", description="L1 Ethereum JSON-RPC")
+    l2_rpc_url: str = Field("http://127.0.0.1:9545", description="L2 Ethereum JSON-RPC")
+    deployment_manifest: Path = Field(
+        Path(".run/deployments.json"), description="contract addresses and ABIs"
+    )
+    account_key_file: Path | None = Field(None, description="service account private key file")
+    receipt_timeout_seconds: float = Field(120.0, gt=0, description="wait for a tx receipt")
 
     @field_validator("admin_addresses")
     @classmethod

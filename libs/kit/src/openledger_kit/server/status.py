@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import grpc
 from google.protobuf import any_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
+from google.protobuf.message import Message
+
+# googleapis-common-protos ships .pyi files but no py.typed marker; the ignore stays harmless
+# once mypy is told to follow them (``follow_untyped_imports`` for ``google.rpc.*``).
+from google.rpc import (  # type: ignore[import-untyped, unused-ignore]
+    code_pb2,
+    error_details_pb2,
+    status_pb2,
+)
 from grpc_status import rpc_status
 
 from openledger_kit.errors import ErrorKind, InvalidArgument, OpenLedgerError
@@ -27,7 +35,7 @@ _CODES: dict[ErrorKind, int] = {
 }
 
 
-def _pack(message: object) -> any_pb2.Any:
+def _pack(message: Message) -> any_pb2.Any:
     packed = any_pb2.Any()
     packed.Pack(message)
     return packed
@@ -57,17 +65,30 @@ def grpc_status(error: OpenLedgerError) -> grpc.Status:
 
 async def abort(context: grpc.aio.ServicerContext, error: OpenLedgerError) -> None:
     """Abort the current RPC with the status for ``error`` (never returns normally)."""
-    await context.abort_with_status(grpc_status(error))
+    status = grpc_status(error)
+    # ``abort`` rather than ``abort_with_status``: wrapped contexts (the OpenTelemetry server
+    # interceptor's) only see the code through ``abort``; the wire result is the same.
+    await context.abort(status.code, status.details, status.trailing_metadata)
 
 
 def error_info(err: grpc.aio.AioRpcError | grpc.RpcError) -> error_details_pb2.ErrorInfo | None:
     """Client side: the ``ErrorInfo`` detail of a failed call, if the server sent one."""
+    info = error_details_pb2.ErrorInfo()
+    return info if _unpack_detail(err, info) else None
+
+
+def bad_request(err: grpc.aio.AioRpcError | grpc.RpcError) -> error_details_pb2.BadRequest | None:
+    """Client side: the ``BadRequest`` detail (invalid fields) of a failed call, if any."""
+    request = error_details_pb2.BadRequest()
+    return request if _unpack_detail(err, request) else None
+
+
+def _unpack_detail(err: grpc.aio.AioRpcError | grpc.RpcError, into: Message) -> bool:
     status = rpc_status.from_call(err)
     if status is None:
-        return None
+        return False
     for detail in status.details:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            return info
-    return None
+        if detail.Is(into.DESCRIPTOR):
+            detail.Unpack(into)
+            return True
+    return False
