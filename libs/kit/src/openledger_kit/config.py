@@ -7,6 +7,7 @@ the shared server bootstrap, bus, storage and chain helpers read.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Literal
 
@@ -74,6 +75,16 @@ class ServiceSettings(BaseSettings):
 
     # Shared infrastructure.
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for event streams")
+    bus_consumer_name: str = Field(
+        default_factory=socket.gethostname,
+        description="stable per replica (the pod name): a restart replays its own pending events",
+    )
+    bus_concurrency: int = Field(16, gt=0, description="event handlers running at once")
+    bus_visibility_timeout_seconds: float = Field(
+        60.0, gt=0, description="an unacknowledged event this old is taken over by another replica"
+    )
+    bus_max_deliveries: int = Field(5, gt=0, description="deliveries before the dead-letter stream")
+    bus_stream_maxlen: int = Field(1_000_000, gt=0, description="approximate stream length cap")
     database_url: str = Field("sqlite:///.run/openledger.db", description="SQLAlchemy URL")
     object_store_url: str = Field(".run/objects", description="local dir or fsspec URL")
 
