@@ -78,7 +78,7 @@ def test_infrastructure_plan_keeps_state_in_the_run_dir(run_dir: RunDir) -> None
     assert (run_dir.path / "l1").is_dir() and (run_dir.path / "l2").is_dir()
     assert l1[l1.index("--chain-id") + 1] == str(L1_CHAIN_ID) and "--no-mining" not in l1
     assert l2[l2.index("--chain-id") + 1] == str(L2_CHAIN_ID)
-    assert "--no-mining" in l2 and "--optimism" in l2
+    assert "--no-mining" not in l2 and "--optimism" in l2
     assert set(plan["redis"].exports) == {"OL_REDIS_URL"}
     assert set(plan["l1"].exports) == {"OL_L1_RPC_URL", "OL_L1_CHAIN_ID"}
     assert set(plan["l2"].exports) == {"OL_L2_RPC_URL", "OL_L2_CHAIN_ID"}

@@ -253,14 +253,13 @@ def test_a_second_supervisor_on_the_same_run_dir_is_refused(run_dir: RunDir) -> 
 def test_restart_keeps_both_chains_and_redis_data(run_dir: RunDir) -> None:
     from eth_account import Account
     from web3 import Web3
-    from web3.types import RPCEndpoint
 
     from openledger_kit.localnet.processes import ANVIL_DEV_KEYS
 
     sender = Account.from_key(ANVIL_DEV_KEYS[1])
     recipient = Account.create().address
 
-    def transfer(url: str, chain_id: int, mine: bool) -> None:
+    def transfer(url: str, chain_id: int) -> None:
         w3 = Web3(Web3.HTTPProvider(url))
         tx = {
             "to": recipient,
@@ -271,14 +270,12 @@ def test_restart_keeps_both_chains_and_redis_data(run_dir: RunDir) -> None:
             "chainId": chain_id,
         }
         tx_hash = w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction)
-        if mine:  # the L2 runs --no-mining: the sequencer's job, done by hand here
-            w3.provider.make_request(RPCEndpoint("evm_mine"), [])
         assert w3.eth.wait_for_transaction_receipt(tx_hash, timeout=10)["status"] == 1
 
     def first(endpoints: Endpoints) -> None:
         env = endpoints.env
-        transfer(env["OL_L1_RPC_URL"], L1_CHAIN_ID, mine=False)
-        transfer(env["OL_L2_RPC_URL"], L2_CHAIN_ID, mine=True)
+        transfer(env["OL_L1_RPC_URL"], L1_CHAIN_ID)
+        transfer(env["OL_L2_RPC_URL"], L2_CHAIN_ID)
         bus = redis.Redis.from_url(env["OL_REDIS_URL"])
         bus.set("ol:test:restart", "kept")
         bus.xadd("ol:test:restart:v1", {"event": "one"})

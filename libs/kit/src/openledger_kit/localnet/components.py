@@ -74,17 +74,17 @@ def l1(ctx: LocalnetContext) -> ProcessSpec:
 
 
 def l2(ctx: LocalnetContext) -> ProcessSpec:
-    """The L2: an anvil with ``--optimism --no-mining``.
+    """The L2: an anvil with ``--optimism`` (OP deposit transactions, OPEN as native gas).
 
-    It mines nothing by itself: the sequencer (a later service) orders transactions and mines
-    each block through ``evm_mine``. Until the sequencer is part of the platform, L2 blocks only
-    appear when a client mines them.
+    DESIGN has the sequencer drive the L2 engine (``--no-mining`` + ``evm_mine``). No sequencer
+    is part of the platform yet, while the registries already take L2 writes, so until it is
+    the engine mines each transaction itself; the sequencer's component turns ``no_mining`` on.
     """
     anvil = AnvilSpec(
         port=ctx.port("l2"),
         chain_id=L2_CHAIN_ID,
         state_file=ctx.run_dir.state_dir("l2") / "state.json",
-        no_mining=True,
+        no_mining=False,
         optimism=True,
         host=ctx.host,
     )
@@ -94,7 +94,7 @@ def l2(ctx: LocalnetContext) -> ProcessSpec:
         ready=EthChainId(host=ctx.host, url=anvil.url, chain_id=L2_CHAIN_ID),
         exports={L2_RPC_URL: anvil.url, L2_CHAIN_ID_VAR: str(L2_CHAIN_ID)},
         console=False,
-        description=f"L2 anvil, chain {L2_CHAIN_ID}, --optimism --no-mining (the sequencer mines)",
+        description=f"L2 anvil, chain {L2_CHAIN_ID}, --optimism, mines each transaction",
     )
 
 

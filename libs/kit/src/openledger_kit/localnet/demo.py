@@ -95,7 +95,7 @@ def _infrastructure(ctx: DemoContext) -> None:
     ctx.say(f"Redis  {url:<34} PING -> {'PONG' if pong else pong} (redis {version})")
     chains = [
         ("L1", L1_RPC_URL, L1_CHAIN_ID_VAR, "mines each transaction"),
-        ("L2", L2_RPC_URL, L2_CHAIN_ID_VAR, "--optimism --no-mining: the sequencer will mine"),
+        ("L2", L2_RPC_URL, L2_CHAIN_ID_VAR, "--optimism, mines each transaction"),
     ]
     for label, url_var, chain_var, note in chains:
         rpc = ctx.env(url_var)

@@ -36,9 +36,10 @@ def anvil_l1(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnvilProcess]
 
 @pytest.fixture(scope="session")
 def anvil_l2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnvilProcess]:
-    """A real anvil acting as the L2: ``--optimism`` and ``--no-mining`` (the sequencer mines)."""
+    """A real anvil acting as the L2 (``--optimism``; mines each transaction until the
+    sequencer drives it, see ``openledger_kit.localnet.components.l2``)."""
     with running_anvil(
-        tmp_path_factory.mktemp("anvil-l2"), chain_id=L2_CHAIN_ID, no_mining=True, optimism=True
+        tmp_path_factory.mktemp("anvil-l2"), chain_id=L2_CHAIN_ID, optimism=True
     ) as node:
         yield node
 
