@@ -45,6 +45,11 @@ def test_dependencies_start_first_and_the_given_order_is_kept_otherwise() -> Non
         ([spec("system")], "system.name", "not 'system'"),
         ([spec("Bad Name")], "Bad Name.name", "lowercase"),
         ([spec("a", X="1"), spec("b", X="2")], "b.exports", "X is also exported by a"),
+        (
+            [ProcessSpec(name="t", command=["true"], oneshot=True, ready=RedisPing(port=1))],
+            "t.ready",
+            "one-shot task is ready when it exits 0",
+        ),
     ],
 )
 def test_contradictory_specs_are_refused_naming_the_field(

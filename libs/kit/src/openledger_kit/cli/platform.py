@@ -11,7 +11,7 @@ import typer
 from openledger_kit.errors import OpenLedgerError
 from openledger_kit.localnet.background import spawn_supervisor, stop_supervisor, wait_until_ready
 from openledger_kit.localnet.components import build_plan
-from openledger_kit.localnet.endpoints import Endpoints
+from openledger_kit.localnet.endpoints import Endpoints, ProcessRecord
 from openledger_kit.localnet.errors import AlreadyRunning, NotRunning
 from openledger_kit.localnet.rundir import RUN_DIR_ENV, RunDir
 from openledger_kit.localnet.spec import LocalnetContext
@@ -86,7 +86,8 @@ def down(run_dir: RunDirOption = None) -> None:
 
 
 def status(run_dir: RunDirOption = None) -> None:
-    """Check every process of the running platform live; exit 1 if any is down."""
+    """Check every process of the running platform live (one-shot tasks show how they exited);
+    exit 1 if any is down."""
     where = RunDir.resolve(run_dir)
     try:
         endpoints = Endpoints.load(where)
@@ -104,17 +105,29 @@ def status(run_dir: RunDirOption = None) -> None:
     )
     width = max((len(record.name) for record in endpoints.processes), default=0)
     for record in endpoints.processes:
-        alive = _pid_alive(record.pid)
-        if record.check is None:
-            ok, what = alive, "no readiness check"
-        else:
-            probe = record.check.probe()
-            ok, what = alive and probe.ok, f"{record.check.describe()}: {probe.detail}"
+        ok, state, shown, what = _task_row(record) if record.oneshot else _process_row(record)
         healthy &= ok
-        shown = f"pid {record.pid}" + ("" if alive else " (gone)")
-        typer.echo(f"  {record.name:<{width}}  {'ok  ' if ok else 'DOWN'}  {shown:<12} {what}")
+        typer.echo(f"  {record.name:<{width}}  {state:<4}  {shown:<12} {what}")
     if not healthy:
         raise typer.Exit(1)
+
+
+def _process_row(record: ProcessRecord) -> tuple[bool, str, str, str]:
+    """A running process, checked live: ok, state, PID, what its check says."""
+    alive = _pid_alive(record.pid)
+    if record.check is None:
+        ok, what = alive, "no readiness check"
+    else:
+        probe = record.check.probe()
+        ok, what = alive and probe.ok, f"{record.check.describe()}: {probe.detail}"
+    return ok, "ok" if ok else "DOWN", f"pid {record.pid}" + ("" if alive else " (gone)"), what
+
+
+def _task_row(record: ProcessRecord) -> tuple[bool, str, str, str]:
+    """A one-shot task, which has exited by design (its PID may be another's by now)."""
+    ok = record.returncode == 0
+    what = "one-shot task " + ("completed" if ok else "failed")
+    return ok, "done" if ok else "FAIL", f"exit {record.returncode}", what
 
 
 def _print_endpoints(endpoints: Endpoints, where: RunDir) -> None:

@@ -95,6 +95,8 @@ def _stop_orphans(run_dir: RunDir) -> None:
     except NotRunning:
         return
     for record in endpoints.processes:
+        if record.oneshot:  # finished long ago: its PID may belong to someone else now
+            continue
         try:
             os.killpg(record.pid, signal.SIGTERM)
         except ProcessLookupError:

@@ -18,7 +18,12 @@ from openledger_kit.localnet.rundir import RunDir
 
 
 class ProcessRecord(BaseModel):
-    """One running process: PID, command, log, readiness check and what it exports."""
+    """One process: PID, command, log, readiness check and what it exports.
+
+    A one-shot task (``oneshot``) has already exited with ``returncode`` (0: the platform was
+    published only after it succeeded); its ``pid`` is history and may belong to another
+    process by now, so never signal it.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -29,6 +34,8 @@ class ProcessRecord(BaseModel):
     check: ReadinessCheck | None = None
     exports: dict[str, str] = Field(default_factory=dict)
     description: str = ""
+    oneshot: bool = False
+    returncode: int | None = None
 
 
 class Endpoints(BaseModel):

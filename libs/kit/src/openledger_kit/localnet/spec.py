@@ -14,6 +14,9 @@ from openledger_kit.localnet.errors import InvalidPlan
 from openledger_kit.localnet.processes import free_port
 from openledger_kit.localnet.rundir import RunDir
 
+TASK_EXPORTS_ENV = "OL_TASK_EXPORTS"
+"""Names the file where a one-shot task may write ``KEY=VALUE`` lines to export."""
+
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 # honcho prints its own lines under this name.
 _RESERVED_NAMES = frozenset({"system"})
@@ -28,6 +31,12 @@ class ProcessSpec:
     after every process in ``depends_on`` is ready. ``exports`` (e.g. ``OL_REDIS_URL``) go into
     ``.run/endpoints.json`` and ``.run/env`` and into the environment of every process; ``env``
     goes to this process only. ``console=False`` keeps the output in the log file alone.
+
+    ``oneshot=True`` makes it a task that runs to completion, like a Kubernetes init container:
+    it is ready when it exits 0 (``ready_timeout`` bounds its run), a non-zero exit fails
+    startup, and it is never restarted. It takes no ``ready`` check. A task may publish values
+    found only at run time by writing ``KEY=VALUE`` lines to the file named in its
+    ``$OL_TASK_EXPORTS``: they join ``exports`` and reach every process started after it.
     """
 
     name: str
@@ -40,6 +49,7 @@ class ProcessSpec:
     console: bool = True
     ready_timeout: float | None = None
     description: str = ""
+    oneshot: bool = False
 
 
 class LocalnetContext:
@@ -87,6 +97,10 @@ def order_specs(specs: Sequence[ProcessSpec]) -> list[ProcessSpec]:
             raise InvalidPlan(f"{spec.name}.name", "two processes have this name")
         if not spec.command:
             raise InvalidPlan(f"{spec.name}.command", "empty command")
+        if spec.oneshot and spec.ready is not None:
+            raise InvalidPlan(
+                f"{spec.name}.ready", "a one-shot task is ready when it exits 0: drop the check"
+            )
         for key in spec.exports:
             if key in exported:
                 raise InvalidPlan(

@@ -4,12 +4,13 @@ honcho's ``Manager`` runs each process in its own session, multiplexes their out
 prefix, traps SIGINT/SIGTERM, terminates the rest when any process exits and kills what is left
 after ``honcho.manager.KILL_WAIT`` (5 s). It starts everything at once, though. This module adds:
 dependency order with readiness checks (a process starts once its dependencies are ready),
-a clear error naming the process and its log when one fails to start, per-process log files,
+one-shot tasks (ready once they exit 0; their exit does not stop the others), a clear error
+naming the process and its log when one fails to start, per-process log files,
 ``.run/endpoints.json`` + ``.run/env`` once all is ready, and a lock on the run directory.
 
-honcho 2.0 offers no hooks, so ``_OrderedManager`` overrides three of its private methods
-(``_start``, ``_killall``, ``_any_stopped``) and shares its bookkeeping (``_processes``,
-``events``); ``honcho>=2,<3`` is pinned for that reason.
+honcho 2.0 offers no hooks, so ``_OrderedManager`` overrides four of its private methods
+(``_start``, ``_killall``, ``_any_stopped``, ``_all_stopped``) and shares its bookkeeping
+(``_processes``, ``events``); ``honcho>=2,<3`` is pinned for that reason.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import re
 import shlex
 import signal
 import sys
@@ -33,13 +35,14 @@ from honcho.printer import Printer
 from openledger_kit.localnet.endpoints import Endpoints, ProcessRecord, remove_endpoints
 from openledger_kit.localnet.errors import ProcessExited, StartupFailed
 from openledger_kit.localnet.rundir import RUN_DIR_ENV, RunDir
-from openledger_kit.localnet.spec import ProcessSpec, order_specs
+from openledger_kit.localnet.spec import TASK_EXPORTS_ENV, ProcessSpec, order_specs
 
 DEFAULT_READY_TIMEOUT = 30.0
 # A forked honcho helper reports the child's PID right after spawning it; this bounds the wait.
 _SPAWN_TIMEOUT = 10.0
 _PROBE_TIMEOUT = 1.0
 _LOG_TAIL_LINES = 15
+_ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 OnReady = Callable[[Endpoints], None]
 
@@ -49,10 +52,10 @@ class Supervisor:
 
     ``run()`` blocks and must be called from the main thread (it traps SIGINT and SIGTERM, and
     restores the previous handlers when it returns). It returns None after a requested stop
-    (signal or ``stop()``), raises ``StartupFailed`` when a process fails to start and
-    ``ProcessExited`` when one exits by itself later; in every case every process it started
-    has stopped by then. ``verbose`` also streams the output of processes whose spec says
-    ``console=False`` (the infrastructure) to the console.
+    (signal or ``stop()``), raises ``StartupFailed`` when a process fails to start or a
+    one-shot task fails, and ``ProcessExited`` when a process exits by itself later; in every
+    case every process it started has stopped by then. ``verbose`` also streams the output of
+    processes whose spec says ``console=False`` (the infrastructure) to the console.
     """
 
     def __init__(
@@ -165,18 +168,19 @@ class _OrderedManager(Manager):  # type: ignore[misc]  # honcho ships no type hi
         self.error: Exception | None = None
         self.exited: tuple[str, int | None] | None = None
         self.pids: dict[str, int] = {}
+        self.task_exports: dict[str, dict[str, str]] = {}
+        self._by_name = {spec.name: spec for spec in specs}
         self._stop_requested = False
         self._ready_timeout = ready_timeout
         self._on_ready = on_ready
         exports = {key: value for spec in specs for key, value in spec.exports.items()}
         self.shared_env = {RUN_DIR_ENV: str(run_dir.path), **exports}
-        base = {**os.environ, "PYTHONUNBUFFERED": "1", **self.shared_env}
         for spec in specs:
+            # The environment is set at launch (_launch), once earlier tasks have exported.
             self.add_process(
                 spec.name,
                 # exec: the PID honcho records (and signals) is the process itself, not a shell.
                 "exec " + shlex.join(spec.command),
-                env={**base, **spec.env},
                 cwd=str(spec.cwd) if spec.cwd is not None else None,
             )
 
@@ -237,15 +241,22 @@ class _OrderedManager(Manager):  # type: ignore[misc]  # honcho ships no type hi
             self._processes = saved
 
     def _any_stopped(self) -> bool:
-        # honcho asks this right after handling each event: the first time it is true, the
-        # process that stopped is the one that brought the platform down.
-        stopped: bool = super()._any_stopped()
+        # honcho asks this right after handling each event and stops everything the first time
+        # it is true: the process that stopped is the one that brought the platform down. A
+        # task that completed is meant to have stopped.
+        stopped = [
+            (name, p["returncode"])
+            for name, p in self._processes.items()
+            if p.get("returncode") is not None and not self._completed(name)
+        ]
         if stopped and self.exited is None and self.error is None and not self._stop_requested:
-            for name, p in self._processes.items():
-                if p.get("returncode") is not None:
-                    self.exited = (name, p["returncode"])
-                    break
-        return stopped
+            self.exited = stopped[0]
+        return bool(stopped)
+
+    def _all_stopped(self) -> bool:
+        # Completed tasks alone must not end the loop (a plan of tasks only runs until stopped);
+        # any other way of stopping goes through terminate() first.
+        return self._terminating and bool(super()._all_stopped())
 
     # ------------------------------------------------------------------ startup
 
@@ -272,6 +283,8 @@ class _OrderedManager(Manager):  # type: ignore[misc]  # honcho ships no type hi
             if self._terminating:
                 return
             for name in ready:
+                if self._by_name[name].oneshot:
+                    continue
                 if (returncode := self._processes[name].get("returncode")) is not None:
                     raise StartupFailed(
                         name,
@@ -288,6 +301,7 @@ class _OrderedManager(Manager):  # type: ignore[misc]  # honcho ships no type hi
 
     def _launch(self, spec: ProcessSpec) -> None:
         p = self._processes[spec.name]
+        p["obj"].env = self._environment(spec)
         header = f"--- {datetime.now(UTC).isoformat()} starting: {shlex.join(spec.command)}\n"
         self._printer.write_header(spec.name, header)
         # The fork copies unflushed stdio buffers, which the helper would write again on exit.
@@ -310,9 +324,26 @@ class _OrderedManager(Manager):  # type: ignore[misc]  # honcho ships no type hi
             # A stop arrived while this one was being spawned, after honcho signalled the rest.
             self._procmgr.terminate(p["pid"])
 
+    def _environment(self, spec: ProcessSpec) -> dict[str, str]:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.shared_env, **spec.env}
+        if spec.oneshot:
+            exports_file = self._exports_file(spec.name)
+            exports_file.unlink(missing_ok=True)  # left by an earlier run
+            env[TASK_EXPORTS_ENV] = str(exports_file)
+        return env
+
+    def _exports_file(self, name: str) -> Path:
+        return self.run_dir.state_dir(name) / "exports.env"
+
+    def _completed(self, name: str) -> bool:
+        """Whether ``name`` is a one-shot task that has exited 0."""
+        return self._by_name[name].oneshot and self._processes[name].get("returncode") == 0
+
     def _check_ready(self, name: str, deadline: float) -> bool:
-        spec = next(s for s in self.specs if s.name == name)
+        spec = self._by_name[name]
         p = self._processes[name]
+        if spec.oneshot:
+            return self._check_completed(spec, deadline)
         if p.get("returncode") is not None:
             raise StartupFailed(
                 name,
@@ -334,6 +365,39 @@ class _OrderedManager(Manager):  # type: ignore[misc]  # honcho ships no type hi
                 log=self._log(name),
             )
         return False
+
+    def _check_completed(self, spec: ProcessSpec, deadline: float) -> bool:
+        returncode = self._processes[spec.name].get("returncode")
+        if returncode is None:
+            if time.monotonic() > deadline:
+                raise StartupFailed(
+                    spec.name,
+                    f"task not completed within {self._timeout(spec):g}s",
+                    log=self._log(spec.name),
+                )
+            return False
+        if returncode != 0:
+            raise StartupFailed(
+                spec.name, f"task failed: exited with code {returncode}", log=self._log(spec.name)
+            )
+        self._collect_exports(spec)
+        self._system_print(f"{spec.name} completed (exit 0)\n")
+        return True
+
+    def _collect_exports(self, spec: ProcessSpec) -> None:
+        """Merge what task ``spec`` wrote to its exports file into the shared environment."""
+        path = self._exports_file(spec.name)
+        try:
+            exports = _read_exports(path)
+        except ValueError as exc:
+            raise StartupFailed(spec.name, f"{path}: {exc}", log=self._log(spec.name)) from None
+        for key in exports:
+            if key in self.shared_env and key not in spec.exports:
+                raise StartupFailed(
+                    spec.name, f"{path}: {key} is already exported", log=self._log(spec.name)
+                )
+        self.task_exports[spec.name] = exports
+        self.shared_env.update(exports)
 
     def _pump(self, timeout: float) -> None:
         """Handle the events that arrive within ``timeout`` (honcho's loop is not running yet)."""
@@ -358,7 +422,8 @@ class _OrderedManager(Manager):  # type: ignore[misc]  # honcho ships no type hi
         elif msg.type == "stop":
             self._processes[msg.name]["returncode"] = msg.data["returncode"]
             self._system_print(f"{msg.name} stopped (rc={msg.data['returncode']})\n")
-            if self.returncode is None:
+            # honcho's exit code is that of the first process to stop, not of a finished task.
+            if self.returncode is None and not self._completed(msg.name):
                 self.returncode = msg.data["returncode"]
 
     def _forget_unstarted(self) -> None:
@@ -383,8 +448,10 @@ class _OrderedManager(Manager):  # type: ignore[misc]  # honcho ships no type hi
                 command=list(spec.command),
                 log=self._log(spec.name),
                 check=spec.ready,
-                exports=dict(spec.exports),
+                exports={**spec.exports, **self.task_exports.get(spec.name, {})},
                 description=spec.description,
+                oneshot=spec.oneshot,
+                returncode=self._processes[spec.name].get("returncode") if spec.oneshot else None,
             )
             for spec in self.specs
         ]
@@ -419,6 +486,25 @@ def log_tail(path: Path, lines: int = _LOG_TAIL_LINES) -> list[str]:
     except FileNotFoundError:
         return []
     return text.splitlines()[-lines:]
+
+
+def _read_exports(path: Path) -> dict[str, str]:
+    """The ``KEY=VALUE`` lines of a task's exports file (none when it wrote no file); blank
+    lines and ``#`` comments are skipped, the value is taken verbatim. ``ValueError`` names a
+    line of any other shape."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return {}
+    found: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, equals, value = line.partition("=")
+        if not equals or not _ENV_KEY.fullmatch(key):
+            raise ValueError(f"line {number}: expected KEY=VALUE, got {line!r}")
+        found[key] = value
+    return found
 
 
 def _print_tail(console: TextIO, log: Path) -> None:
