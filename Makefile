@@ -10,6 +10,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMPS := .stamps
 NODE_BIN := node_modules/.bin
+FORGE := $(CURDIR)/$(NODE_BIN)/forge
 
 # Pinned tool versions (Python packages are pinned in requirements/constraints.txt,
 # Node packages in package-lock.json).
@@ -62,6 +63,16 @@ protos: $(STAMPS)/npm $(STAMPS)/venv ## format, lint and regenerate the Python A
 	$(NODE_BIN)/buf lint protos
 	$(PY) scripts/protos.py
 
+# ---------------------------------------------------------------- contracts
+
+.PHONY: contracts
+contracts: $(STAMPS)/npm ## compile the Solidity contracts (forge over solc-js, offline)
+	cd contracts && $(FORGE) build --offline
+
+.PHONY: gas-report
+gas-report: contracts ## gas of the hot paths (settle 10/100, anchor, register adapter)
+	cd contracts && $(FORGE) test --offline --match-path 'test/gas/*' --gas-report
+
 # ---------------------------------------------------------------- quality
 
 .PHONY: lint
@@ -72,9 +83,11 @@ lint: setup ## ruff, mypy, buf lint/format and the generated-code check
 	$(NODE_BIN)/buf lint protos
 	$(NODE_BIN)/buf format -d --exit-code protos
 	$(PY) scripts/protos.py --check
+	cd contracts && $(FORGE) fmt --check
 
 .PHONY: test
-test: lint ## lint, then every test (slow ones included; GPU ones skip without a GPU)
+test: lint contracts ## lint, then every test (slow ones included; GPU ones skip without a GPU)
+	cd contracts && $(FORGE) test --offline
 	@# pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
 	$(VENV)/bin/pytest -q -ra -p no:cacheprovider $(PYTEST_ARGS)
 

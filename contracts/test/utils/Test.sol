@@ -6,9 +6,11 @@ pragma solidity ^0.8.24;
 /// forge's, served by the cheatcode address below.
 interface Vm {
     function prank(address sender) external;
+    function prank(address msgSender, address txOrigin) external;
     function startPrank(address sender) external;
     function stopPrank() external;
     function deal(address account, uint256 newBalance) external;
+    function load(address target, bytes32 slot) external view returns (bytes32 data);
     function warp(uint256 newTimestamp) external;
     function roll(uint256 newHeight) external;
     function expectRevert() external;
