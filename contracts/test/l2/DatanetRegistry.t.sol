@@ -6,48 +6,7 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {DatanetRegistry} from "../../src/l2/DatanetRegistry.sol";
 import {IProtocolParams, Params} from "../../src/interfaces/IProtocolParams.sol";
-
-/// @notice Test-only IProtocolParams with settable slashing rates (the real ProtocolParams is
-/// governed by the timelock and tested on its own).
-contract DatanetTestParams is IProtocolParams {
-    Params internal _p = Params({
-        attributionThresholdBps: 100,
-        contributorsBps: 7000,
-        modelOwnerBps: 2000,
-        protocolBps: 1000,
-        challengeWindowSeconds: 7 days,
-        contributorSlashBps: 1000,
-        providerSlashBps: 2000
-    });
-
-    function setContributorSlashBps(uint16 bps) external {
-        _p.contributorSlashBps = bps;
-    }
-
-    function params() external view returns (Params memory) {
-        return _p;
-    }
-
-    function attributionThresholdBps() external view returns (uint16) {
-        return _p.attributionThresholdBps;
-    }
-
-    function feeSplit() external view returns (uint16, uint16, uint16) {
-        return (_p.contributorsBps, _p.modelOwnerBps, _p.protocolBps);
-    }
-
-    function challengeWindowSeconds() external view returns (uint64) {
-        return _p.challengeWindowSeconds;
-    }
-
-    function contributorSlashBps() external view returns (uint16) {
-        return _p.contributorSlashBps;
-    }
-
-    function providerSlashBps() external view returns (uint16) {
-        return _p.providerSlashBps;
-    }
-}
+import {ProtocolParams} from "../../src/l2/ProtocolParams.sol";
 
 /// @notice An account that refuses native OPEN (a treasury or contributor whose transfer fails).
 contract DatanetRejectingReceiver {
@@ -98,7 +57,7 @@ contract DatanetReenteringContributor {
 
 contract DatanetRegistryTest is Test {
     DatanetRegistry internal reg;
-    DatanetTestParams internal params;
+    ProtocolParams internal params;
 
     address internal admin = makeAddr("admin");
     address internal registrar = makeAddr("registrar");
@@ -119,7 +78,18 @@ contract DatanetRegistryTest is Test {
 
     function setUp() public {
         vm.warp(1_700_000_000);
-        params = new DatanetTestParams();
+        params = new ProtocolParams(
+            address(this), // the test stands in for the timelock, so it may change the rates
+            Params({
+                attributionThresholdBps: 100,
+                contributorsBps: 7000,
+                modelOwnerBps: 2000,
+                protocolBps: 1000,
+                challengeWindowSeconds: 7 days,
+                contributorSlashBps: 1000,
+                providerSlashBps: 2000
+            })
+        );
         reg = new DatanetRegistry(admin, params, treasury, COOLDOWN);
         vm.startPrank(admin);
         reg.grantRole(reg.REGISTRAR_ROLE(), registrar);
@@ -715,7 +685,7 @@ contract DatanetRegistryTest is Test {
 
     function test_slash_zeroRateDisablesSlashing() public {
         _stake(alice, 10 ether);
-        params.setContributorSlashBps(0);
+        params.setSlashingRates(0, params.providerSlashBps());
         vm.expectRevert(abi.encodeWithSelector(DatanetRegistry.SlashExceedsCap.selector, 1, 0));
         vm.prank(curation);
         reg.slash(id, alice, 1, 0);
@@ -743,7 +713,7 @@ contract DatanetRegistryTest is Test {
     }
 
     function test_slash_takesActiveStakeFirstThenPending() public {
-        params.setContributorSlashBps(10_000);
+        params.setSlashingRates(10_000, params.providerSlashBps());
         _stake(alice, 10 ether);
         vm.prank(alice);
         reg.requestUnstake(id, 6 ether); // 4 active, 6 pending
@@ -802,7 +772,7 @@ contract DatanetRegistryTest is Test {
     function testFuzz_slashCap(uint256 stakeAmount, uint16 bps, uint256 amount) public {
         stakeAmount = bound(stakeAmount, 1, 500 ether);
         bps = uint16(bound(bps, 0, 10_000));
-        params.setContributorSlashBps(bps);
+        params.setSlashingRates(bps, params.providerSlashBps());
         _stake(alice, stakeAmount);
         uint256 cap = stakeAmount * bps / 10_000;
         assertEq(reg.slashCap(id, alice), cap);
@@ -823,7 +793,7 @@ contract DatanetRegistryTest is Test {
     /// all positions (active + pending), the treasury holds exactly what was slashed, and no wei
     /// is created or lost overall.
     function testFuzz_stakeUnstakeSlashAccounting(uint256[24] calldata ops, uint16 bps) public {
-        params.setContributorSlashBps(uint16(bound(bps, 1, 10_000)));
+        params.setSlashingRates(uint16(bound(bps, 1, 10_000)), params.providerSlashBps());
         bytes32 other = keccak256(bytes("solidity"));
         vm.prank(registrar);
         reg.createDatanet(other, curator, 0, META);

@@ -5,48 +5,7 @@ import {Test} from "../utils/Test.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {InferencePool, NodeRegistrationData} from "../../src/l2/InferencePool.sol";
 import {IProtocolParams, Params} from "../../src/interfaces/IProtocolParams.sol";
-
-/// @notice Test-only IProtocolParams with a settable provider slashing rate (the real
-/// ProtocolParams is governed by the timelock and tested on its own).
-contract PoolTestParams is IProtocolParams {
-    Params internal _p = Params({
-        attributionThresholdBps: 100,
-        contributorsBps: 7000,
-        modelOwnerBps: 2000,
-        protocolBps: 1000,
-        challengeWindowSeconds: 7 days,
-        contributorSlashBps: 1000,
-        providerSlashBps: 2000
-    });
-
-    function setProviderSlashBps(uint16 bps) external {
-        _p.providerSlashBps = bps;
-    }
-
-    function params() external view returns (Params memory) {
-        return _p;
-    }
-
-    function attributionThresholdBps() external view returns (uint16) {
-        return _p.attributionThresholdBps;
-    }
-
-    function feeSplit() external view returns (uint16, uint16, uint16) {
-        return (_p.contributorsBps, _p.modelOwnerBps, _p.protocolBps);
-    }
-
-    function challengeWindowSeconds() external view returns (uint64) {
-        return _p.challengeWindowSeconds;
-    }
-
-    function contributorSlashBps() external view returns (uint16) {
-        return _p.contributorSlashBps;
-    }
-
-    function providerSlashBps() external view returns (uint16) {
-        return _p.providerSlashBps;
-    }
-}
+import {ProtocolParams} from "../../src/l2/ProtocolParams.sol";
 
 /// @notice An account that refuses native OPEN.
 contract PoolRejectingReceiver {
@@ -95,7 +54,7 @@ contract PoolReenteringProvider {
 
 contract InferencePoolTest is Test {
     InferencePool internal pool;
-    PoolTestParams internal params;
+    ProtocolParams internal params;
 
     address internal admin = makeAddr("admin");
     address internal slasher = makeAddr("slasher");
@@ -111,7 +70,18 @@ contract InferencePoolTest is Test {
 
     function setUp() public {
         vm.warp(1_700_000_000);
-        params = new PoolTestParams();
+        params = new ProtocolParams(
+            address(this), // the test stands in for the timelock, so it may change the rates
+            Params({
+                attributionThresholdBps: 100,
+                contributorsBps: 7000,
+                modelOwnerBps: 2000,
+                protocolBps: 1000,
+                challengeWindowSeconds: 7 days,
+                contributorSlashBps: 1000,
+                providerSlashBps: 2000
+            })
+        );
         pool = new InferencePool(admin, params, treasury, MIN_STAKE, COOLDOWN);
         bytes32 slasherRole = pool.SLASHER_ROLE();
         vm.prank(admin);
@@ -381,7 +351,7 @@ contract InferencePoolTest is Test {
         vm.expectRevert(abi.encodeWithSelector(InferencePool.SlashExceedsCap.selector, 1, 0));
         pool.slash(stranger, 1, 0); // no stake at all
         vm.stopPrank();
-        params.setProviderSlashBps(0);
+        params.setSlashingRates(params.contributorSlashBps(), 0);
         vm.expectRevert(abi.encodeWithSelector(InferencePool.SlashExceedsCap.selector, 1, 0));
         vm.prank(slasher);
         pool.slash(alice, 1, 0);
@@ -412,7 +382,7 @@ contract InferencePoolTest is Test {
     }
 
     function test_withdraw_afterFullSlashPaysNothingAndClears() public {
-        params.setProviderSlashBps(10_000);
+        params.setSlashingRates(params.contributorSlashBps(), 10_000);
         _join(alice, MIN_STAKE);
         vm.prank(alice);
         pool.requestExit();
@@ -524,7 +494,7 @@ contract InferencePoolTest is Test {
     function testFuzz_slashCap(uint256 stakeAmount, uint16 bps, uint256 amount) public {
         stakeAmount = bound(stakeAmount, 1, 5000 ether);
         bps = uint16(bound(bps, 0, 10_000));
-        params.setProviderSlashBps(bps);
+        params.setSlashingRates(params.contributorSlashBps(), bps);
         _stake(alice, stakeAmount);
         uint256 cap = stakeAmount * bps / 10_000;
         assertEq(pool.slashCap(alice), cap);
@@ -545,7 +515,7 @@ contract InferencePoolTest is Test {
     /// treasury holds exactly what was slashed, `isActive` matches its definition, and no wei is
     /// created or lost overall.
     function testFuzz_stakeExitSlashAccounting(uint256[24] calldata ops, uint16 bps) public {
-        params.setProviderSlashBps(uint16(bound(bps, 1, 10_000)));
+        params.setSlashingRates(params.contributorSlashBps(), uint16(bound(bps, 1, 10_000)));
         address[3] memory actors = [alice, bob, carol];
         uint256 walletsBefore = alice.balance + bob.balance + carol.balance;
         uint256 slashed;
