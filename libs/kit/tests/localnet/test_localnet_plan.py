@@ -72,7 +72,7 @@ def test_context_gives_one_distinct_free_port_per_key(run_dir: RunDir) -> None:
 def test_infrastructure_plan_keeps_state_in_the_run_dir(run_dir: RunDir) -> None:
     plan = {s.name: s for s in build_plan(LocalnetContext(run_dir))}
 
-    assert list(plan) == ["redis", "l1", "l2"]
+    assert list(plan) == ["redis", "l1", "l2", "contracts"]
     redis_cmd = list(plan["redis"].command)
     assert redis_cmd[redis_cmd.index("--dir") + 1] == str(run_dir.path / "redis")
     assert redis_cmd[redis_cmd.index("--appendonly") + 1] == "yes"
@@ -87,6 +87,12 @@ def test_infrastructure_plan_keeps_state_in_the_run_dir(run_dir: RunDir) -> None
     assert set(plan["redis"].exports) == {"OL_REDIS_URL"}
     assert set(plan["l1"].exports) == {"OL_L1_RPC_URL", "OL_L1_CHAIN_ID"}
     assert set(plan["l2"].exports) == {"OL_L2_RPC_URL", "OL_L2_CHAIN_ID"}
+    # The contracts: a one-shot deploy on both chains, its manifest in the run dir.
+    deploy = plan["contracts"]
+    assert deploy.oneshot and tuple(deploy.depends_on) == ("l1", "l2")
+    assert list(deploy.command)[-5:] == [
+        "contracts", "deploy", "--build", "--manifest", str(run_dir.path / "deployments.json")
+    ]  # fmt: skip
 
 
 def test_endpoints_round_trip_and_env_file_sources_in_bash(run_dir: RunDir) -> None:

@@ -22,6 +22,7 @@ A service adds itself with a few lines in its package::
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 
 from openledger_kit.localnet.checks import EthChainId, RedisPing
@@ -98,8 +99,36 @@ def l2(ctx: LocalnetContext) -> ProcessSpec:
     )
 
 
+def contracts(ctx: LocalnetContext) -> ProcessSpec:
+    """A one-shot task that deploys the contracts to both chains (or reuses the deployment
+    anvil kept in its state) and exports the manifest's path as ``OL_DEPLOYMENT_MANIFEST``. The
+    manifest sits where ``ServiceSettings.deployment_manifest`` looks by default."""
+    manifest = ctx.run_dir.path / "deployments.json"
+    return ProcessSpec(
+        name="contracts",
+        command=[
+            sys.executable,
+            "-m",
+            "openledger_kit.cli",
+            "contracts",
+            "deploy",
+            "--build",
+            "--manifest",
+            str(manifest),
+        ],  # fmt: skip
+        depends_on=("l1", "l2"),
+        oneshot=True,
+        ready_timeout=180,
+        description="deploys the L1 and L2 contracts; exports OL_DEPLOYMENT_MANIFEST",
+    )
+
+
 INFRASTRUCTURE: tuple[Component, ...] = (redis, l1, l2)
 """The built-in components, started first."""
+
+PLATFORM: tuple[Component, ...] = (*INFRASTRUCTURE, contracts)
+"""What ``openledger up`` starts before the registered services: the infrastructure and the
+contracts deployed on it."""
 
 
 def registered_components() -> list[tuple[str, Component]]:
@@ -118,10 +147,10 @@ def registered_components() -> list[tuple[str, Component]]:
 def build_plan(
     ctx: LocalnetContext, components: Sequence[Component] | None = None
 ) -> list[ProcessSpec]:
-    """Specs of ``components`` (default: infrastructure, then every registered component), in
+    """Specs of ``components`` (default: the platform, then every registered component), in
     start order."""
     if components is None:
-        components = [*INFRASTRUCTURE, *(c for _, c in registered_components())]
+        components = [*PLATFORM, *(c for _, c in registered_components())]
     specs: list[ProcessSpec] = []
     for component in components:
         built = component(ctx)
