@@ -20,4 +20,5 @@ interface IProtocolParams {
     function challengeWindowSeconds() external view returns (uint64);
     function contributorSlashBps() external view returns (uint16);
     function providerSlashBps() external view returns (uint16);
+    function treasury() external view returns (address);
 }

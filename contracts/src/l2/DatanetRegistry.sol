@@ -23,6 +23,9 @@ import {IProtocolParams} from "../interfaces/IProtocolParams.sol";
 /// withdrawn: the cooldown exists so that a contributor cannot escape a slash that curation is
 /// about to apply by pulling the stake out first. Invariant: this contract's balance equals the
 /// sum over all positions of `staked + pendingUnstake` (slashes leave for the treasury at once).
+///
+/// Treasury. Slashes go to `params.treasury()` read at slash time, not to an address fixed at
+/// deployment, so a governance change of the treasury applies to the very next slash.
 contract DatanetRegistry is AccessControl, ReentrancyGuardTransient {
     /// @notice Role of the datanet service: creates datanets and may update any of them.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
@@ -68,10 +71,9 @@ contract DatanetRegistry is AccessControl, ReentrancyGuardTransient {
         uint64 unlockAt;
     }
 
-    /// @notice Governed parameters; `contributorSlashBps` caps each slash.
+    /// @notice Governed parameters; `contributorSlashBps` caps each slash and `treasury`
+    /// receives it.
     IProtocolParams public immutable params;
-    /// @notice Receives slashed stake.
-    address public immutable treasury;
     /// @notice Seconds between `requestUnstake` and the earliest `withdrawStake`.
     uint64 public immutable unstakeCooldownSeconds;
 
@@ -142,13 +144,15 @@ contract DatanetRegistry is AccessControl, ReentrancyGuardTransient {
     /// @param reasonHash Commitment to the reason (the penalty record off-chain).
     /// @param staked The contributor's active stake afterwards.
     /// @param pendingUnstake The contributor's pending stake afterwards.
+    /// @param treasury The treasury that received the wei (`params.treasury()` at the slash).
     event ContributorSlashed(
         bytes32 indexed datanetId,
         address indexed contributor,
         bytes32 indexed reasonHash,
         uint256 amount,
         uint256 staked,
-        uint256 pendingUnstake
+        uint256 pendingUnstake,
+        address treasury
     );
 
     /// @notice A required address was zero.
@@ -197,18 +201,14 @@ contract DatanetRegistry is AccessControl, ReentrancyGuardTransient {
     error TransferFailed(address to, uint256 amount);
 
     /// @param admin Holder of DEFAULT_ADMIN_ROLE (grants REGISTRAR_ROLE and CURATION_ROLE).
-    /// @param params_ The governed ProtocolParams.
-    /// @param treasury_ Receiver of slashed stake; an EOA or a contract that accepts plain
-    /// native transfers (a reverting treasury makes every slash revert).
+    /// @param params_ The governed ProtocolParams; its `treasury()` receives slashed stake and
+    /// must accept plain native transfers (a reverting treasury makes every slash revert).
     /// @param unstakeCooldownSeconds_ Delay between requesting and withdrawing stake (0 allowed,
     /// e.g. for local runs; then a slash cannot be guaranteed to catch a leaving contributor).
-    constructor(address admin, IProtocolParams params_, address treasury_, uint64 unstakeCooldownSeconds_) {
-        if (admin == address(0) || address(params_) == address(0) || treasury_ == address(0)) {
-            revert ZeroAddress();
-        }
+    constructor(address admin, IProtocolParams params_, uint64 unstakeCooldownSeconds_) {
+        if (admin == address(0) || address(params_) == address(0)) revert ZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         params = params_;
-        treasury = treasury_;
         unstakeCooldownSeconds = unstakeCooldownSeconds_;
     }
 
@@ -334,7 +334,8 @@ contract DatanetRegistry is AccessControl, ReentrancyGuardTransient {
         emit SnapshotAnchored(datanetId, snapshotSequence, merkleRoot, recordCount, jsonlSha256);
     }
 
-    /// @notice Slashes a contributor and sends the amount to the treasury. One slash may take at
+    /// @notice Slashes a contributor and sends the amount to `params.treasury()` as it is now
+    /// (governance may have changed it since deployment). One slash may take at
     /// most `stake * params.contributorSlashBps() / 10_000`, where stake is the contributor's
     /// active plus pending stake in this datanet. The amount comes out of the active stake first
     /// and then out of the pending stake, so requesting an unstake does not dodge a slash.
@@ -353,6 +354,7 @@ contract DatanetRegistry is AccessControl, ReentrancyGuardTransient {
         uint256 pending = p.pendingUnstake;
         uint256 cap = Math.mulDiv(staked + pending, params.contributorSlashBps(), BPS_DENOMINATOR);
         if (amount > cap) revert SlashExceedsCap(amount, cap);
+        address to = params.treasury();
         // cap <= staked + pending, so the two parts cover `amount`.
         uint256 fromStaked = amount <= staked ? amount : staked;
         staked -= fromStaked;
@@ -360,11 +362,18 @@ contract DatanetRegistry is AccessControl, ReentrancyGuardTransient {
         p.staked = staked;
         p.pendingUnstake = pending;
         if (pending == 0) p.unlockAt = 0;
-        emit ContributorSlashed(datanetId, contributor, reasonHash, amount, staked, pending);
-        _send(treasury, amount);
+        emit ContributorSlashed(datanetId, contributor, reasonHash, amount, staked, pending, to);
+        _send(to, amount);
     }
 
     // ------------------------------------------------------------------ views
+
+    /// @notice Where the next slash goes: the governed treasury (kept so that callers of the
+    /// former immutable `treasury()` still work).
+    /// @return `params.treasury()`.
+    function treasury() external view returns (address) {
+        return params.treasury();
+    }
 
     /// @notice Whether a contributor's active stake meets the datanet's requirement. False for an
     /// unregistered datanet. Pending stake does not count (it is on its way out).

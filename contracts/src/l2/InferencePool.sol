@@ -46,7 +46,8 @@ struct NodeRegistrationData {
 /// A provider stakes, registers the hash of its endpoint metadata, and is active while it is
 /// registered, not exiting, and holds at least `minStake`. The router checks `isActive` and
 /// `stakeOf` when a node registers (openledger.inference.v1 NodeRegistration); the node's signed
-/// registration names this contract's address. Misbehaving providers are slashed to the treasury.
+/// registration names this contract's address. Misbehaving providers are slashed to the treasury
+/// (`params.treasury()` read at slash time, so a governance change applies to the next slash).
 /// @dev Lifecycle: stake (any number of top-ups) -> register (and re-register to change the
 /// hash) -> requestExit (inactive at once) -> withdraw after `exitCooldownSeconds` (the whole
 /// stake; the provider record is cleared and may start over). Stake stays slashable until it is
@@ -78,10 +79,8 @@ contract InferencePool is AccessControl, ReentrancyGuardTransient {
         bool exiting;
     }
 
-    /// @notice Governed parameters; `providerSlashBps` caps each slash.
+    /// @notice Governed parameters; `providerSlashBps` caps each slash and `treasury` receives it.
     IProtocolParams public immutable params;
-    /// @notice Receives slashed stake.
-    address public immutable treasury;
     /// @notice Least stake, in wei, an active provider holds.
     uint256 public immutable minStake;
     /// @notice Seconds between `requestExit` and the earliest `withdraw`.
@@ -116,7 +115,10 @@ contract InferencePool is AccessControl, ReentrancyGuardTransient {
     /// @param reasonHash Commitment to the reason.
     /// @param amount Wei slashed.
     /// @param stake The provider's stake afterwards.
-    event ProviderSlashed(address indexed provider, bytes32 indexed reasonHash, uint256 amount, uint256 stake);
+    /// @param treasury The treasury that received the wei (`params.treasury()` at the slash).
+    event ProviderSlashed(
+        address indexed provider, bytes32 indexed reasonHash, uint256 amount, uint256 stake, address treasury
+    );
 
     /// @notice A required address was zero.
     error ZeroAddress();
@@ -149,25 +151,16 @@ contract InferencePool is AccessControl, ReentrancyGuardTransient {
     error TransferFailed(address to, uint256 amount);
 
     /// @param admin Holder of DEFAULT_ADMIN_ROLE (grants SLASHER_ROLE).
-    /// @param params_ The governed ProtocolParams.
-    /// @param treasury_ Receiver of slashed stake (must accept plain native transfers).
+    /// @param params_ The governed ProtocolParams; its `treasury()` receives slashed stake and
+    /// must accept plain native transfers.
     /// @param minStake_ Least stake of an active provider, in wei (positive).
     /// @param exitCooldownSeconds_ Delay between `requestExit` and `withdraw` (0 allowed for
     /// local runs).
-    constructor(
-        address admin,
-        IProtocolParams params_,
-        address treasury_,
-        uint256 minStake_,
-        uint64 exitCooldownSeconds_
-    ) {
-        if (admin == address(0) || address(params_) == address(0) || treasury_ == address(0)) {
-            revert ZeroAddress();
-        }
+    constructor(address admin, IProtocolParams params_, uint256 minStake_, uint64 exitCooldownSeconds_) {
+        if (admin == address(0) || address(params_) == address(0)) revert ZeroAddress();
         if (minStake_ == 0) revert ZeroMinStake();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         params = params_;
-        treasury = treasury_;
         minStake = minStake_;
         exitCooldownSeconds = exitCooldownSeconds_;
     }
@@ -225,7 +218,7 @@ contract InferencePool is AccessControl, ReentrancyGuardTransient {
     }
 
     /// @notice Slashes a provider (also while exiting, until it withdraws) and sends the amount
-    /// to the treasury. One slash takes at most `stake * params.providerSlashBps() / 10_000`.
+    /// to `params.treasury()` as it is now. One slash takes at most `stake * params.providerSlashBps() / 10_000`.
     /// @param account The provider.
     /// @param amount Wei to slash (positive, at most the cap).
     /// @param reasonHash Commitment to the reason (e.g. the evidence record's hash).
@@ -235,10 +228,18 @@ contract InferencePool is AccessControl, ReentrancyGuardTransient {
         uint256 s = p.stake;
         uint256 cap = Math.mulDiv(s, params.providerSlashBps(), BPS_DENOMINATOR);
         if (amount > cap) revert SlashExceedsCap(amount, cap);
+        address to = params.treasury();
         s -= amount;
         p.stake = s;
-        emit ProviderSlashed(account, reasonHash, amount, s);
-        _send(treasury, amount);
+        emit ProviderSlashed(account, reasonHash, amount, s, to);
+        _send(to, amount);
+    }
+
+    /// @notice Where the next slash goes: the governed treasury (kept so that callers of the
+    /// former immutable `treasury()` still work).
+    /// @return `params.treasury()`.
+    function treasury() external view returns (address) {
+        return params.treasury();
     }
 
     /// @notice Whether a provider may serve: registered, not exiting, stake >= minStake.

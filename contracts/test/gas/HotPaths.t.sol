@@ -40,7 +40,7 @@ contract HotPathsGasTest is Test {
         );
         rewards = new AttributionRewards(address(this));
         rewards.grantRole(rewards.ATTRIBUTION_ROLE(), address(this));
-        datanets = new DatanetRegistry(address(this), params, makeAddr("treasury"), 1 days);
+        datanets = new DatanetRegistry(address(this), params, 1 days);
         datanets.grantRole(datanets.REGISTRAR_ROLE(), address(this));
         datanets.grantRole(datanets.CURATION_ROLE(), address(this));
         datanets.createDatanet(DATANET, makeAddr("curator"), 1 ether, keccak256("config"));

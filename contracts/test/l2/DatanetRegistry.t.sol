@@ -90,7 +90,10 @@ contract DatanetRegistryTest is Test {
                 providerSlashBps: 2000
             })
         );
-        reg = new DatanetRegistry(admin, params, treasury, COOLDOWN);
+        // ProtocolParams starts with the timelock (this test) as treasury; name a plain account
+        // so that balances show exactly what slashes paid.
+        params.setTreasury(treasury);
+        reg = new DatanetRegistry(admin, params, COOLDOWN);
         vm.startPrank(admin);
         reg.grantRole(reg.REGISTRAR_ROLE(), registrar);
         reg.grantRole(reg.CURATION_ROLE(), curation);
@@ -197,11 +200,9 @@ contract DatanetRegistryTest is Test {
 
     function test_constructor_rejectsZeroAddresses() public {
         vm.expectRevert(DatanetRegistry.ZeroAddress.selector);
-        new DatanetRegistry(address(0), params, treasury, COOLDOWN);
+        new DatanetRegistry(address(0), params, COOLDOWN);
         vm.expectRevert(DatanetRegistry.ZeroAddress.selector);
-        new DatanetRegistry(admin, IProtocolParams(address(0)), treasury, COOLDOWN);
-        vm.expectRevert(DatanetRegistry.ZeroAddress.selector);
-        new DatanetRegistry(admin, params, address(0), COOLDOWN);
+        new DatanetRegistry(admin, IProtocolParams(address(0)), COOLDOWN);
     }
 
     function test_datanetIdIsKeccakOfName() public view {
@@ -637,13 +638,29 @@ contract DatanetRegistryTest is Test {
         _stake(alice, 10 ether); // cap = 10 % = 1 ether
         bytes32 reason = keccak256("penalty-1");
         vm.expectEmit();
-        emit DatanetRegistry.ContributorSlashed(id, alice, reason, 1 ether, 9 ether, 0);
+        emit DatanetRegistry.ContributorSlashed(id, alice, reason, 1 ether, 9 ether, 0, treasury);
         vm.prank(curation);
         reg.slash(id, alice, 1 ether, reason);
         assertEq(treasury.balance, 1 ether);
         assertEq(address(reg).balance, 9 ether);
         assertEq(reg.stakeOf(id, alice).staked, 9 ether);
         assertFalse(reg.hasRequiredStake(id, alice)); // a slash can cost the standing
+    }
+
+    function test_slash_paysTheTreasuryGovernanceSetsLater() public {
+        _stake(alice, 10 ether);
+        vm.prank(curation);
+        reg.slash(id, alice, 0.5 ether, 0);
+        address newTreasury = makeAddr("newTreasury");
+        params.setTreasury(newTreasury); // the test is the timelock
+        assertEq(reg.treasury(), newTreasury);
+        bytes32 reason = keccak256("penalty-2");
+        vm.expectEmit();
+        emit DatanetRegistry.ContributorSlashed(id, alice, reason, 0.5 ether, 9 ether, 0, newTreasury);
+        vm.prank(curation);
+        reg.slash(id, alice, 0.5 ether, reason);
+        assertEq(newTreasury.balance, 0.5 ether);
+        assertEq(treasury.balance, 0.5 ether); // the old treasury kept only the earlier slash
     }
 
     function test_slash_onlyCuration() public {
@@ -744,19 +761,12 @@ contract DatanetRegistryTest is Test {
 
     function test_slash_treasuryTransferFailure() public {
         DatanetRejectingReceiver badTreasury = new DatanetRejectingReceiver();
-        DatanetRegistry r2 = new DatanetRegistry(admin, params, address(badTreasury), COOLDOWN);
-        vm.startPrank(admin);
-        r2.grantRole(r2.REGISTRAR_ROLE(), registrar);
-        r2.grantRole(r2.CURATION_ROLE(), curation);
-        vm.stopPrank();
-        vm.prank(registrar);
-        r2.createDatanet(id, curator, 0, META);
-        vm.prank(alice);
-        r2.stake{value: 10 ether}(id);
+        params.setTreasury(address(badTreasury));
+        _stake(alice, 10 ether);
         vm.expectRevert(abi.encodeWithSelector(DatanetRegistry.TransferFailed.selector, address(badTreasury), 1 ether));
         vm.prank(curation);
-        r2.slash(id, alice, 1 ether, 0);
-        assertEq(r2.stakeOf(id, alice).staked, 10 ether);
+        reg.slash(id, alice, 1 ether, 0);
+        assertEq(reg.stakeOf(id, alice).staked, 10 ether);
     }
 
     function test_roles_onlyAdminGrants() public {

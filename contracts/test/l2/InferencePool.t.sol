@@ -82,7 +82,10 @@ contract InferencePoolTest is Test {
                 providerSlashBps: 2000
             })
         );
-        pool = new InferencePool(admin, params, treasury, MIN_STAKE, COOLDOWN);
+        // ProtocolParams starts with the timelock (this test) as treasury; name a plain account
+        // so that balances show exactly what slashes paid.
+        params.setTreasury(treasury);
+        pool = new InferencePool(admin, params, MIN_STAKE, COOLDOWN);
         bytes32 slasherRole = pool.SLASHER_ROLE();
         vm.prank(admin);
         pool.grantRole(slasherRole, slasher);
@@ -121,13 +124,11 @@ contract InferencePoolTest is Test {
 
     function test_constructor_rejectsBadArguments() public {
         vm.expectRevert(InferencePool.ZeroAddress.selector);
-        new InferencePool(address(0), params, treasury, MIN_STAKE, COOLDOWN);
+        new InferencePool(address(0), params, MIN_STAKE, COOLDOWN);
         vm.expectRevert(InferencePool.ZeroAddress.selector);
-        new InferencePool(admin, IProtocolParams(address(0)), treasury, MIN_STAKE, COOLDOWN);
-        vm.expectRevert(InferencePool.ZeroAddress.selector);
-        new InferencePool(admin, params, address(0), MIN_STAKE, COOLDOWN);
+        new InferencePool(admin, IProtocolParams(address(0)), MIN_STAKE, COOLDOWN);
         vm.expectRevert(InferencePool.ZeroMinStake.selector);
-        new InferencePool(admin, params, treasury, 0, COOLDOWN);
+        new InferencePool(admin, params, 0, COOLDOWN);
     }
 
     function test_roles_onlyAdminGrants() public {
@@ -318,13 +319,29 @@ contract InferencePoolTest is Test {
         _join(alice, 200 ether); // cap = 20 % = 40 ether
         bytes32 reason = keccak256("evidence");
         vm.expectEmit();
-        emit InferencePool.ProviderSlashed(alice, reason, 40 ether, 160 ether);
+        emit InferencePool.ProviderSlashed(alice, reason, 40 ether, 160 ether, treasury);
         vm.prank(slasher);
         pool.slash(alice, 40 ether, reason);
         assertEq(treasury.balance, 40 ether);
         assertEq(pool.stakeOf(alice), 160 ether);
         assertEq(address(pool).balance, 160 ether);
         assertTrue(pool.isActive(alice));
+    }
+
+    function test_slash_paysTheTreasuryGovernanceSetsLater() public {
+        _join(alice, 200 ether);
+        vm.prank(slasher);
+        pool.slash(alice, 10 ether, 0);
+        address newTreasury = makeAddr("newTreasury");
+        params.setTreasury(newTreasury); // the test is the timelock
+        assertEq(pool.treasury(), newTreasury);
+        bytes32 reason = keccak256("evidence-2");
+        vm.expectEmit();
+        emit InferencePool.ProviderSlashed(alice, reason, 10 ether, 180 ether, newTreasury);
+        vm.prank(slasher);
+        pool.slash(alice, 10 ether, reason);
+        assertEq(newTreasury.balance, 10 ether);
+        assertEq(treasury.balance, 10 ether); // the old treasury kept only the earlier slash
     }
 
     function test_slash_onlySlasher() public {
@@ -400,16 +417,12 @@ contract InferencePoolTest is Test {
 
     function test_slash_treasuryTransferFailure() public {
         PoolRejectingReceiver badTreasury = new PoolRejectingReceiver();
-        InferencePool p2 = new InferencePool(admin, params, address(badTreasury), MIN_STAKE, COOLDOWN);
-        bytes32 slasherRole = p2.SLASHER_ROLE();
-        vm.prank(admin);
-        p2.grantRole(slasherRole, slasher);
-        vm.prank(alice);
-        p2.stake{value: MIN_STAKE}();
+        params.setTreasury(address(badTreasury));
+        _stake(alice, MIN_STAKE);
         vm.expectRevert(abi.encodeWithSelector(InferencePool.TransferFailed.selector, address(badTreasury), 1 ether));
         vm.prank(slasher);
-        p2.slash(alice, 1 ether, 0);
-        assertEq(p2.stakeOf(alice), MIN_STAKE);
+        pool.slash(alice, 1 ether, 0);
+        assertEq(pool.stakeOf(alice), MIN_STAKE);
     }
 
     // ------------------------------------------------------------------ views
@@ -484,7 +497,7 @@ contract InferencePoolTest is Test {
         assertFalse(pool.isValidNodeRegistration(t, sig));
         assertFalse(pool.isValidNodeRegistration(r, hex"1234")); // malformed
         // Bound to this pool: another pool computes another digest.
-        InferencePool other = new InferencePool(admin, params, treasury, MIN_STAKE, COOLDOWN);
+        InferencePool other = new InferencePool(admin, params, MIN_STAKE, COOLDOWN);
         assertFalse(other.isValidNodeRegistration(r, sig));
         assertTrue(other.nodeRegistrationDigest(r) != pool.nodeRegistrationDigest(r));
     }

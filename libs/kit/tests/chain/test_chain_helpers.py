@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import pickle
+import stat
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -309,6 +310,8 @@ async def test_manifest_round_trip(
     path = tmp_path / "deploy" / "manifest.json"
     manifest.dump(path)
 
+    # Services running as other users read it: not mkstemp's 0600.
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
     loaded = DeploymentManifest.load(path)
     assert loaded == manifest
     entry = loaded.entry("l1", "Box")

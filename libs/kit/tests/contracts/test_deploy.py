@@ -136,7 +136,9 @@ async def test_every_role_is_wired_as_the_constructors_and_natspec_require(
     oracle = await platform.bind(L2OutputOracle)
     assert await oracle.challenge_window() == config.challenge_window_seconds
     assert await params.treasury() == timelock.address
+    # Slashes follow the governed treasury: the registries read it, they hold none of their own.
     assert await (await platform.bind(DatanetRegistry)).treasury() == timelock.address
+    assert await (await platform.bind(InferencePool)).treasury() == timelock.address
     pool = await platform.bind(InferencePool)
     assert await pool.min_stake() == config.staking.provider_min_stake_wei
     assert await timelock.min_delay() == config.governance.timelock_delay_seconds
@@ -253,12 +255,12 @@ def test_deploy_files_are_validated_before_anything_is_sent(tmp_path: Path) -> N
         assert words in str(refused.value), name
 
 
-def test_role_defaults_are_the_deployer_except_treasury_and_l2_admin() -> None:
+def test_role_defaults_are_the_deployer_except_l2_admin() -> None:
     deployer = to_checksum_address("0x" + "ab" * 20)
     curation = to_checksum_address("0x" + "cd" * 20)
     resolved = RoleAccounts(curation=curation.lower()).resolved(deployer.lower())
     assert resolved.curation == curation
     assert resolved.attribution == resolved.admin == resolved.token_holder == deployer
-    assert resolved.treasury is None and resolved.l2_admin is None
+    assert resolved.l2_admin is None
     with pytest.raises(InvalidArgument):
         RoleAccounts().require("admin")

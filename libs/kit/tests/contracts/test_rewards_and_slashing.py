@@ -1,5 +1,5 @@
 """Value moving on L2: attribution settles and contributors claim; curation and the pool's
-slasher slash stakes to the treasury."""
+slasher slash stakes to the treasury that ProtocolParams names at the time."""
 
 from __future__ import annotations
 
@@ -116,6 +116,7 @@ async def test_curation_slashes_a_contributor_to_the_treasury(
     datanet = DatanetRegistry.datanet_id(f"slashing-{os.urandom(4).hex()}")
     treasury = await (await platform.bind(ProtocolParams)).treasury()
     assert treasury == (await platform.bind(TimelockController)).address
+    assert await curation.treasury() == treasury
 
     await registrar.create_datanet(datanet, contributor.address, 5 * OPEN, keccak(text="cfg"))
     await staker.stake(datanet, 10 * OPEN)
@@ -135,6 +136,7 @@ async def test_curation_slashes_a_contributor_to_the_treasury(
     assert event["args"]["contributor"] == contributor.address
     assert (event["args"]["amount"], event["args"]["reasonHash"]) == (cap, reason)
     assert event["args"]["staked"] == 10 * OPEN - cap
+    assert event["args"]["treasury"] == treasury
     with pytest.raises(TransactionReverted) as over:
         await curation.slash(datanet, contributor.address, cap, reason)
     assert over.value.error_name == "SlashExceedsCap"
@@ -147,6 +149,7 @@ async def test_the_pool_slashes_a_provider_to_the_treasury(
     pool = await platform.bind(InferencePool, provider)
     slasher = await platform.bind(InferencePool, platform.accounts["slasher"])
     treasury = await (await platform.bind(ProtocolParams)).treasury()
+    assert await slasher.treasury() == treasury
     minimum = await pool.min_stake()
 
     await pool.stake(2 * minimum)
@@ -162,5 +165,6 @@ async def test_the_pool_slashes_a_provider_to_the_treasury(
     assert await l2.eth.get_balance(treasury) == treasury_before + cap
     (event,) = slasher.events(slashed, "ProviderSlashed")
     assert (event["args"]["provider"], event["args"]["amount"]) == (provider.address, cap)
+    assert event["args"]["treasury"] == treasury
     record = await pool.provider(provider.address)
     assert record.registered and record.stake == 2 * minimum - cap

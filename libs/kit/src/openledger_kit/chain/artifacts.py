@@ -131,11 +131,14 @@ class DeploymentManifest(BaseModel):
         return cls.model_validate_json(text)
 
     def dump(self, path: str | os.PathLike[str]) -> None:
-        """Write the manifest atomically (readers never see half a file)."""
+        """Write the manifest atomically (readers never see half a file), mode 0644."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
         try:
+            # mkstemp creates 0600; services running as other users must read the manifest
+            # (it holds only public addresses), so widen it before it takes the final name.
+            os.fchmod(fd, 0o644)
             with os.fdopen(fd, "w") as file:
                 file.write(self.model_dump_json(indent=2))
                 file.write("\n")

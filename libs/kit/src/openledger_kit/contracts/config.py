@@ -116,7 +116,8 @@ class DeployConfig(_Section):
 @dataclass(frozen=True)
 class RoleAccounts:
     """Who holds each role. ``None`` means the deployer (the local default), except
-    ``treasury`` and ``l2_admin``, where ``None`` means the governance timelock.
+    ``l2_admin``, where ``None`` means the governance timelock. There is no treasury role: the
+    treasury is ``ProtocolParams.treasury()``, the timelock until governance sets another.
 
     ``admin`` administers the L1 contracts' roles; ``l2_admin`` receives ``DEFAULT_ADMIN_ROLE`` on
     the L2 registries once the deployer has granted the service roles (the deployer then
@@ -135,7 +136,6 @@ class RoleAccounts:
     model_registrar: str | None = None
     attribution: str | None = None
     slasher: str | None = None
-    treasury: str | None = None
     l2_admin: str | None = None
 
     def __post_init__(self) -> None:
@@ -148,13 +148,13 @@ class RoleAccounts:
             object.__setattr__(self, field.name, str(to_checksum_address(value)))
 
     def resolved(self, deployer: str) -> RoleAccounts:
-        """A copy with every deployer-defaulted role set to ``deployer`` (``treasury`` and
-        ``l2_admin`` stay ``None``: the timelock is known only once it is deployed)."""
+        """A copy with every deployer-defaulted role set to ``deployer`` (``l2_admin`` stays
+        ``None``: the timelock is known only once it is deployed)."""
         deployer = str(to_checksum_address(deployer))
         chosen = {
             field.name: getattr(self, field.name) or deployer
             for field in fields(self)
-            if field.name not in ("treasury", "l2_admin")
+            if field.name != "l2_admin"
         }
         return replace(self, **chosen)
 

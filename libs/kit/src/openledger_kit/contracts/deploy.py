@@ -13,8 +13,8 @@ Wiring (each contract's constructor and NatSpec):
 - L2 registries: the deployer grants ``REGISTRAR_ROLE``/``CURATION_ROLE`` (DatanetRegistry),
   ``CATALOGUE_ROLE``/``REGISTRAR_ROLE`` (ModelRegistry), ``SLASHER_ROLE`` (InferencePool) and
   ``ATTRIBUTION_ROLE`` (AttributionRewards), then hands ``DEFAULT_ADMIN_ROLE`` to ``l2_admin``
-  (the timelock unless set) and renounces its own. Slashes go to ``treasury`` (the timelock
-  unless set, like ``ProtocolParams.treasury()``).
+  (the timelock unless set) and renounces its own. Slashes go to ``ProtocolParams.treasury()``
+  as it is at each slash: the timelock at first, then whatever governance sets.
 
 Idempotent: given a manifest path whose manifest matches both chains (same chain ids, every
 contract with code), that manifest is returned and nothing is sent, so ``openledger up``
@@ -249,21 +249,15 @@ async def _deploy_l2(
             p.provider_slash_bps,
         ),
     )
-    treasury = roles.treasury or timelock.address
     staking = config.staking
     datanets = await create(
-        "DatanetRegistry",
-        deployer.address,
-        params.address,
-        treasury,
-        staking.unstake_cooldown_seconds,
+        "DatanetRegistry", deployer.address, params.address, staking.unstake_cooldown_seconds
     )
     models = await create("ModelRegistry", deployer.address)
     pool = await create(
         "InferencePool",
         deployer.address,
         params.address,
-        treasury,
         staking.provider_min_stake_wei,
         staking.provider_exit_cooldown_seconds,
     )

@@ -37,8 +37,9 @@ SERVICE_ROLES = (
     "attribution",
     "slasher",
 )
-"""The roles ``deploy_test_platform`` gives each to its own account (the treasury and the L2
-admin stay the timelock; the deployer is the L1 admin and holds the OPEN supply)."""
+"""The roles ``deploy_test_platform`` gives each to its own account (the L2 admin and the
+``ProtocolParams`` treasury stay the timelock; the deployer is the L1 admin and holds the OPEN
+supply)."""
 
 
 async def fresh_account(*chains: AsyncWeb3[Any], ether: int = 1_000) -> ServiceAccount:

@@ -174,7 +174,8 @@ class DatanetRegistry(AccessControlled):
     async def slash(
         self, datanet_id: bytes, contributor: str, amount: int, reason_hash: bytes
     ) -> TxReceipt:
-        """Slash a contributor to the treasury (``CURATION_ROLE``; at most ``slash_cap``)."""
+        """Slash a contributor to ``ProtocolParams.treasury()`` as it is now (``CURATION_ROLE``;
+        at most ``slash_cap``)."""
         fn = self.contract.functions.slash(
             bytes32(datanet_id, "datanet_id"),
             checksum(contributor),
@@ -235,6 +236,7 @@ class DatanetRegistry(AccessControlled):
         return bool(await self._call(fn))
 
     async def treasury(self) -> ChecksumAddress:
+        """Where the next slash goes: ``ProtocolParams.treasury()`` (read through the registry)."""
         return checksum(await self._call(self.contract.functions.treasury()))
 
 
@@ -426,7 +428,8 @@ class InferencePool(AccessControlled):
         return await self._transact(self.contract.functions.withdraw())
 
     async def slash(self, provider: str, amount: int, reason_hash: bytes) -> TxReceipt:
-        """Slash a provider to the treasury (``SLASHER_ROLE``; at most ``slash_cap``)."""
+        """Slash a provider to ``ProtocolParams.treasury()`` as it is now (``SLASHER_ROLE``; at
+        most ``slash_cap``)."""
         fn = self.contract.functions.slash(
             checksum(provider), amount, bytes32(reason_hash, "reason_hash")
         )
@@ -451,6 +454,10 @@ class InferencePool(AccessControlled):
 
     async def min_stake(self) -> int:
         return int(await self._call(self.contract.functions.minStake()))
+
+    async def treasury(self) -> ChecksumAddress:
+        """Where the next slash goes: ``ProtocolParams.treasury()`` (read through the pool)."""
+        return checksum(await self._call(self.contract.functions.treasury()))
 
 
 # ---------------------------------------------------------------- AttributionRewards
