@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 # name -> module exposing run(quick: bool) -> BenchResult
-BENCHES = {"bus": "bench.bus"}
+BENCHES = {"bus": "bench.bus", "datanet": "bench.datanet"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -72,7 +72,8 @@ def test_context_gives_one_distinct_free_port_per_key(run_dir: RunDir) -> None:
 def test_infrastructure_plan_keeps_state_in_the_run_dir(run_dir: RunDir) -> None:
     plan = {s.name: s for s in build_plan(LocalnetContext(run_dir))}
 
-    assert list(plan) == ["redis", "l1", "l2", "contracts"]
+    # Installed services (entry points) follow the platform's own processes.
+    assert list(plan)[:4] == ["redis", "l1", "l2", "contracts"]
     redis_cmd = list(plan["redis"].command)
     assert redis_cmd[redis_cmd.index("--dir") + 1] == str(run_dir.path / "redis")
     assert redis_cmd[redis_cmd.index("--appendonly") + 1] == "yes"

@@ -1,0 +1,2 @@
+"""Adapters to the world outside the domain: database, object store, chain, event bus and the
+embedding model."""

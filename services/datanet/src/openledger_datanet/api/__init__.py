@@ -1,0 +1,1 @@
+"""gRPC edge: servicers translating proto messages to domain calls and back, nothing else."""
