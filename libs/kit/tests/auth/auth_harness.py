@@ -38,6 +38,7 @@ def method(name: str) -> str:
 POLICY = AuthPolicy(
     {
         method("Ping"): Access.PUBLIC,
+        method("Browse"): Access.PUBLIC_OR_SIGNED,
         method("Submit"): Access.SIGNED,
         method("Configure"): Access.ADMIN,
         method("Rotate"): Rule(Access.ADMIN, allow_service_token=True),
@@ -88,7 +89,7 @@ _SERDE: dict[str, Any] = {
 def echo_handlers() -> Any:
     unary = {
         name: grpc.unary_unary_rpc_method_handler(_unary, **_SERDE)
-        for name in ("Ping", "Submit", "Internal", "Configure", "Rotate")
+        for name in ("Ping", "Browse", "Submit", "Internal", "Configure", "Rotate")
     }
     return grpc.method_handlers_generic_handler(
         SERVICE_NAME,

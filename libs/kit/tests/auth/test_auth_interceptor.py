@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -268,6 +268,65 @@ async def test_server_without_a_service_token_admits_no_service() -> None:
                 StringValue(value="x"), metadata=(bearer_metadata(SERVICE_TOKEN),)
             )
             assert await rejection(call) == (grpc.StatusCode.UNAUTHENTICATED, "TOKEN_INVALID")
+
+
+async def test_public_or_signed_method_admits_an_anonymous_caller(echo: EchoClient) -> None:
+    response = await echo.unary("Browse")(StringValue(value="x"))
+    assert response.value == "anonymous||False"
+
+
+async def test_public_or_signed_method_sees_a_valid_signer(
+    echo: EchoClient, user: LocalAccount, admin: LocalAccount
+) -> None:
+    request = StringValue(value="mine")
+    for account, is_admin in ((user, False), (admin, True)):
+        signature = signed(account, "Browse", request)
+        response = await echo.unary("Browse")(request, metadata=signature.to_metadata())
+        assert response.value == f"user|{account.address.lower()}|{is_admin}"
+
+
+async def test_public_or_signed_method_admits_the_service_token(echo: EchoClient) -> None:
+    token = (bearer_metadata(SERVICE_TOKEN),)
+    response = await echo.unary("Browse")(StringValue(value="x"), metadata=token)
+    assert response.value == "service||False"
+
+
+@pytest.mark.parametrize(
+    "credential", ["corrupted_signature", "expired", "replayed", "wrong_token", "partial"]
+)
+async def test_public_or_signed_method_never_downgrades_bad_credentials(
+    echo: EchoClient, user: LocalAccount, credential: str
+) -> None:
+    """Credentials that fail are rejected, not ignored: the caller must not get an anonymous
+    answer while believing it was computed for them."""
+    request = StringValue(value="mine")
+    good = signed(user, "Browse", request)
+    if credential == "replayed":
+        await echo.unary("Browse")(request, metadata=good.to_metadata())
+    forge: dict[str, Callable[[], Metadata]] = {
+        "corrupted_signature": lambda: replace(
+            good,
+            signature=good.signature[:10]
+            + ("0" if good.signature[10] != "0" else "1")
+            + good.signature[11:],
+        ).to_metadata(),
+        "expired": lambda: signed(
+            user, "Browse", request, expiry=int(time.time()) - 5
+        ).to_metadata(),
+        "replayed": good.to_metadata,
+        "wrong_token": lambda: (bearer_metadata(SERVICE_TOKEN + "x"),),
+        "partial": lambda: good.to_metadata()[:1],
+    }
+    metadata = forge[credential]()
+    expected = {
+        "corrupted_signature": "SIGNATURE_INVALID",
+        "expired": "REQUEST_EXPIRED",
+        "replayed": "NONCE_REPLAYED",
+        "wrong_token": "TOKEN_INVALID",
+        "partial": "CREDENTIALS_MALFORMED",
+    }[credential]
+    call = echo.unary("Browse")(request, metadata=metadata)
+    assert await rejection(call) == (grpc.StatusCode.UNAUTHENTICATED, expected)
 
 
 async def test_server_streaming_call_is_signed_over_its_request(

@@ -59,16 +59,19 @@ AUTH_POLICY = AuthPolicy(
         _method("CreateSnapshot"): Rule(Access.SIGNED, allow_service_token=True),
         _method("GetDatanet"): Access.PUBLIC,
         _method("ListDatanets"): Access.PUBLIC,
-        _method("GetContribution"): Access.PUBLIC,
-        _method("ListContributions"): Access.PUBLIC,
-        _method("GetContributor"): Access.PUBLIC,
+        # Anyone may read; a signed read also shows the contributor (and the curator) the
+        # content of PENDING and REJECTED contributions.
+        _method("GetContribution"): Access.PUBLIC_OR_SIGNED,
+        _method("ListContributions"): Access.PUBLIC_OR_SIGNED,
+        _method("GetContributor"): Access.PUBLIC_OR_SIGNED,
         _method("GetSnapshot"): Access.PUBLIC,
         _method("ListSnapshots"): Access.PUBLIC,
         _method("ExportSnapshot"): Access.PUBLIC,
         _method("GetInclusionProof"): Access.PUBLIC,
     }
 )
-"""Who may call what (reads are public; writes are signed; see the proto for each RPC)."""
+"""Who may call what: writes are signed; reads are public, and the contribution reads may be
+signed to see more."""
 
 
 def snapshot_writer(store: ObjectStore) -> Callable[..., tuple[ObjectRef, ObjectRef]]:

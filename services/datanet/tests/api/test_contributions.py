@@ -323,6 +323,41 @@ async def test_curation_outcomes_and_visibility(server: DatanetServer, chain: Ch
         await anonymous.close()
 
 
+async def test_signed_reads_show_the_contributor_their_rejected_content(
+    server: DatanetServer, chain: Chain
+) -> None:
+    parent = await _datanet(server, chain, "dn-own-rejected")
+    alice = await chain.account()
+    stranger = await chain.account()
+    channel, api = stub(server.port, signer=alice)
+    anonymous, reader = stub(server.port)
+    other, stranger_api = stub(server.port, signer=stranger)
+    try:
+        response = await api.SubmitContributions(
+            _submit(parent, record(alice, {"text": 42}))  # schema: text must be a string
+        )
+        name = response.results[0].contribution
+        await wait_curated(api, parent, 1)
+        get = pb.GetContributionRequest(name=name)
+        listing = pb.ListContributionsRequest(parent="datanets/-", contributor=alice.address)
+
+        own = (await api.GetContribution(get)).contribution
+        assert own.status == contribution_pb2.CONTRIBUTION_STATUS_REJECTED
+        assert own.content.fields["text"].number_value == 42
+        (listed,) = (await api.ListContributions(listing)).contributions
+        assert listed.content.fields["text"].number_value == 42
+
+        for api_of_others in (reader, stranger_api):
+            hidden = (await api_of_others.GetContribution(get)).contribution
+            assert hidden.status == own.status and not hidden.content.fields
+            (hidden_listed,) = (await api_of_others.ListContributions(listing)).contributions
+            assert not hidden_listed.content.fields
+    finally:
+        await channel.close()
+        await anonymous.close()
+        await other.close()
+
+
 async def test_paused_datanet_refuses_submissions(server: DatanetServer, chain: Chain) -> None:
     curator = await chain.account()
     channel, api = stub(server.port, signer=curator)

@@ -13,6 +13,9 @@ servicer runs, it
    :func:`openledger_kit.server.status.abort` (UNAUTHENTICATED / PERMISSION_DENIED with
    ``ErrorInfo`` in domain ``openledger.auth``).
 
+PUBLIC_OR_SIGNED methods are wrapped too: a call without credentials is bound the anonymous
+principal, and one with credentials goes through the same checks as above.
+
 **Streaming requests.** When the handler runs, a unary request is already parsed, so its
 signature covers the request body. For client-streaming and bidirectional RPCs no message has
 arrived yet, so those are signed over an *empty* body (``sha256(b"")``) plus the method,
@@ -125,6 +128,11 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         credentials = parse_credentials(metadata)
         if rule.access is Access.SERVICE:
             return self._service(credentials)
+        if rule.access is Access.PUBLIC_OR_SIGNED:
+            if credentials.signature is None and credentials.bearer_token is None:
+                return ANONYMOUS
+            # The method is open to anyone, so the service token needs no opt-in here.
+            rule = Rule(Access.SIGNED, allow_service_token=True)
         return await self._user(rule, credentials, method, body)
 
     def _service(self, credentials: Credentials) -> Principal:

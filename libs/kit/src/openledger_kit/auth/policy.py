@@ -5,6 +5,12 @@ or by a whole service (``/openledger.datanet.v1.DatanetService/*``); an exact ru
 service's rule. A method named by no rule needs the service token (:attr:`Access.SERVICE`), so a
 method added without a rule is closed, not open. gRPC health and reflection are public unless a
 rule says otherwise.
+
+:attr:`Access.PUBLIC_OR_SIGNED` is for reads whose answer depends on who asks (a contributor may
+see the content of their own pending contribution, a stranger may not): anyone may call, but
+credentials, when sent, are checked as strictly as on a SIGNED method. A bad, expired or replayed
+signature is rejected, never treated as anonymous, so a caller always knows whether the answer
+was computed for them.
 """
 
 from __future__ import annotations
@@ -19,7 +25,12 @@ class Access(Enum):
     """What a caller must present."""
 
     PUBLIC = "public"
-    """Nothing; the principal is anonymous."""
+    """Nothing; the principal is anonymous (credentials, if sent, are ignored)."""
+    PUBLIC_OR_SIGNED = "public_or_signed"
+    """Nothing, or credentials that must then be valid: no credentials give the anonymous
+    principal; a request signature is verified as for SIGNED and a bearer token as for SERVICE
+    (whatever ``allow_service_token`` says, since the method is open anyway), and either, if
+    invalid, rejects the call."""
     SIGNED = "signed"
     """A valid request signature by any address."""
     SERVICE = "service"
