@@ -33,6 +33,7 @@ import hmac
 import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import grpc
@@ -54,6 +55,7 @@ from openledger_kit.auth.principal import (
 from openledger_kit.auth.verifier import RequestVerifier
 from openledger_kit.config import ServiceSettings
 from openledger_kit.errors import OpenLedgerError, PermissionDenied, Unauthenticated
+from openledger_kit.server._wrapping import wrap_rpc_handler
 from openledger_kit.server.status import abort
 
 _LOG = logging.getLogger(__name__)
@@ -199,63 +201,35 @@ async def _admit(authenticate: Authenticate, body: bytes, context: Any, method: 
         raise  # abort() always raises; this keeps the control flow explicit
 
 
-def _stream_body(_request_iterator: object) -> bytes:
-    return b""
-
-
-def _guard_single(
-    behaviour: Callable[..., Awaitable[Any]],
-    authenticate: Authenticate,
-    body_of: Callable[[object], bytes],
-    method: str,
-) -> Callable[..., Awaitable[Any]]:
-    async def guarded(request: object, context: Any) -> Any:
-        principal = await _admit(authenticate, body_of(request), context, method)
-        token = bind_principal(principal)
-        try:
-            return await behaviour(request, context)
-        finally:
-            unbind_principal(token)
-
-    return guarded
-
-
-def _guard_generator(
-    behaviour: Callable[..., AsyncIterator[Any]],
-    authenticate: Authenticate,
-    body_of: Callable[[object], bytes],
-    method: str,
-) -> Callable[..., AsyncIterator[Any]]:
-    async def guarded(request: object, context: Any) -> AsyncIterator[Any]:
-        principal = await _admit(authenticate, body_of(request), context, method)
-        # Not unbound: an async generator may be finalised from another context, where reset()
-        # fails; the binding dies with this RPC's task anyway.
-        bind_principal(principal)
-        async for response in behaviour(request, context):
-            yield response
-
-    return guarded
-
-
 def _guard(handler: Any, authenticate: Authenticate, method: str) -> Any:
     """``handler`` with the same kind and serializers, its behaviour behind ``authenticate``."""
     if handler.request_streaming and handler.response_streaming:
-        behaviour, factory = handler.stream_stream, grpc.stream_stream_rpc_method_handler
+        behaviour = handler.stream_stream
     elif handler.request_streaming:
-        behaviour, factory = handler.stream_unary, grpc.stream_unary_rpc_method_handler
+        behaviour = handler.stream_unary
     elif handler.response_streaming:
-        behaviour, factory = handler.unary_stream, grpc.unary_stream_rpc_method_handler
+        behaviour = handler.unary_stream
     else:
-        behaviour, factory = handler.unary_unary, grpc.unary_unary_rpc_method_handler
-    body_of = _stream_body if handler.request_streaming else body_bytes
-    if inspect.iscoroutinefunction(behaviour):
-        guarded: Callable[..., Any] = _guard_single(behaviour, authenticate, body_of, method)
-    elif handler.response_streaming and inspect.isasyncgenfunction(behaviour):
-        guarded = _guard_generator(behaviour, authenticate, body_of, method)
-    else:
+        behaviour = handler.unary_unary
+    # Refused up front, not at call time: a synchronous handler would have run before the
+    # wrapper could notice it cannot be awaited.
+    if not (
+        inspect.iscoroutinefunction(behaviour)
+        or (handler.response_streaming and inspect.isasyncgenfunction(behaviour))
+    ):
         raise TypeError(f"AuthInterceptor needs async handlers; {method} has a synchronous one")
-    return factory(
-        guarded,
-        request_deserializer=handler.request_deserializer,
-        response_serializer=handler.response_serializer,
-    )
+    streaming_requests = handler.request_streaming
+
+    @asynccontextmanager
+    async def authenticated(request: object, context: Any) -> AsyncIterator[None]:
+        body = b"" if streaming_requests else body_bytes(request)
+        token = bind_principal(await _admit(authenticate, body, context, method))
+        try:
+            yield
+        finally:
+            # A response generator may be finalised from another context, where reset() fails;
+            # the binding dies with this RPC's task anyway.
+            with suppress(ValueError):
+                unbind_principal(token)
+
+    return wrap_rpc_handler(handler, authenticated)

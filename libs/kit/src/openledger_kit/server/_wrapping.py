@@ -1,7 +1,7 @@
 """Wrap every kind of gRPC method handler around one async context manager.
 
-The error, metrics and other behaviour-level interceptors all need the same thing: run code
-around the whole life of an RPC (unary or streaming, either direction) and see how it ended.
+The error, metrics and authentication interceptors all need the same thing: run code around the
+whole life of an RPC (unary or streaming, either direction), see its request and how it ended.
 Writing that once keeps the four handler kinds in one place.
 """
 
@@ -14,8 +14,9 @@ from typing import Any
 
 import grpc
 
-# Given the servicer context of one call, a context manager spanning that call.
-Observer = Callable[[Any], AbstractAsyncContextManager[None]]
+# Given one call's request (the request iterator when requests stream) and servicer context,
+# a context manager spanning that call.
+Observer = Callable[[Any, Any], AbstractAsyncContextManager[None]]
 
 
 def wrap_rpc_handler(handler: Any, observe: Observer) -> Any:
@@ -32,7 +33,7 @@ def wrap_rpc_handler(handler: Any, observe: Observer) -> Any:
         )
 
         async def streaming(request: Any, context: Any) -> AsyncIterator[Any]:
-            async with observe(context):
+            async with observe(request, context):
                 result = stream_behavior(request, context)
                 if inspect.isawaitable(result):
                     await result
@@ -57,7 +58,7 @@ def wrap_rpc_handler(handler: Any, observe: Observer) -> Any:
     unary_behavior = handler.stream_unary if handler.request_streaming else handler.unary_unary
 
     async def unary(request: Any, context: Any) -> Any:
-        async with observe(context):
+        async with observe(request, context):
             return await unary_behavior(request, context)
 
     unary_factory = (

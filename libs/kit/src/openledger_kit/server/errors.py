@@ -47,7 +47,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]  # grp
         method: str = handler_call_details.method
 
         @asynccontextmanager
-        async def mapping_errors(context: Any) -> AsyncIterator[None]:
+        async def mapping_errors(request: Any, context: Any) -> AsyncIterator[None]:
             try:
                 yield
             except grpc.aio.AbortError:

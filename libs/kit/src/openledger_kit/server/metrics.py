@@ -110,7 +110,7 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]  # g
         metrics = self._metrics
 
         @asynccontextmanager
-        async def measuring(context: Any) -> AsyncIterator[None]:
+        async def measuring(request: Any, context: Any) -> AsyncIterator[None]:
             in_flight = metrics.in_flight.labels(service, method)
             in_flight.inc()
             started = time.perf_counter()
