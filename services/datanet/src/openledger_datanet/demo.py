@@ -235,6 +235,8 @@ async def _demo(ctx: DemoContext) -> None:
                 f"(registry root {'matches' if same else 'DIFFERS'})"
             )
             ctx.say(f"  files: {snap.jsonl.uri} and {snap.parquet.uri}")
+            # Later steps (ModelFactory) train on this snapshot.
+            ctx.shared["datanet.snapshot"] = snap.name
 
             first = (
                 await as_curator.ListContributions(

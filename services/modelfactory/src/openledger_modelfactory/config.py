@@ -45,7 +45,8 @@ class Settings(ServiceSettings):
         None, description="YAML catalogue of base models (default: the packaged catalogue)"
     )
     model_cache_dir: Path = Field(
-        Path(".run/models"), description="where packaged base models are built and hub models cached"
+        Path(".run/models"),
+        description="where packaged base models are built and hub models cached",
     )
 
     # Jobs and Ray.
@@ -71,14 +72,17 @@ class Settings(ServiceSettings):
     worker_memory_bytes: int | None = Field(
         None, gt=0, description="memory of one Ray worker; larger estimates are refused"
     )
-    runner_poll_seconds: float = Field(1.0, gt=0, description="how often queued jobs are looked for")
+    runner_poll_seconds: float = Field(
+        1.0, gt=0, description="how often queued jobs are looked for"
+    )
     progress_interval_seconds: float = Field(
         2.0, gt=0, description="how often rank 0 reports progress to the service"
     )
 
     # Chain.
     account_key_file: Path | None = Field(
-        None, description="key file of the account holding ModelRegistry's REGISTRAR and CATALOGUE roles"
+        None,
+        description="key file of the account holding ModelRegistry's REGISTRAR and CATALOGUE roles",
     )
     chain_required: bool = Field(
         True, description="gate readiness on the L2 and the deployment manifest"

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Generic, TypeVar
+
+from openledger_ml.templates import TaskTemplate
 
 from openledger_kit.bus import new_event_id
-from openledger_ml.templates import TaskTemplate
 
 __all__ = ["TaskTemplate"]
 
@@ -449,6 +451,19 @@ class Adapter:
     @property
     def name(self) -> str:
         return adapter_name(self.adapter_id, self.version)
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: the items, the token of the next page ("" at the end) and the
+    number of items matching across all pages."""
+
+    items: Sequence[T]
+    next_page_token: str = ""
+    total_size: int = 0
 
 
 @dataclass(frozen=True)

@@ -103,11 +103,20 @@ class RunFailed:
     retryable: bool = False
 
 
-RunEvent = AttemptStarted | DataPrepared | ProgressReport | CheckpointSaved | RunFinished | RunFailed
+RunEvent = (
+    AttemptStarted | DataPrepared | ProgressReport | CheckpointSaved | RunFinished | RunFailed
+)
 
 _KINDS: dict[str, type[Any]] = {
     cls.kind: cls
-    for cls in (AttemptStarted, DataPrepared, ProgressReport, CheckpointSaved, RunFinished, RunFailed)
+    for cls in (
+        AttemptStarted,
+        DataPrepared,
+        ProgressReport,
+        CheckpointSaved,
+        RunFinished,
+        RunFailed,
+    )
 }
 
 
@@ -125,3 +134,28 @@ def decode(text: str | bytes) -> RunEvent | None:
         raw["files"] = {name: StoredFile(**f) for name, f in raw["files"].items()}
     event: RunEvent = cls(**raw)
     return event
+
+
+# RunFailed reasons (``TrainingJob.error_reason`` values a run reports).
+WORKER_LOST = "WORKER_LOST"
+"""Ray's retries of the worker group are exhausted (a worker died, or kept failing)."""
+OUT_OF_MEMORY = "OUT_OF_MEMORY"
+NO_USABLE_EXAMPLES = "NO_USABLE_EXAMPLES"
+SNAPSHOT_UNAVAILABLE = "SNAPSHOT_UNAVAILABLE"
+BASE_MODEL_UNAVAILABLE = "BASE_MODEL_UNAVAILABLE"
+STORAGE_ERROR = "STORAGE_ERROR"
+TRAINING_DIVERGED = "TRAINING_DIVERGED"
+INTERNAL = "INTERNAL"
+
+
+class RunError(Exception):
+    """A run cannot go on; the driver reports it as ``RunFailed``."""
+
+    def __init__(self, reason: str, message: str, *, retryable: bool = False) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+        self.message = message
+        self.retryable = retryable
+
+    def to_event(self) -> RunFailed:
+        return RunFailed(reason=self.reason, message=self.message, retryable=self.retryable)

@@ -1,0 +1,7 @@
+"""Alembic environment of the modelfactory service (run by ``openledger_kit.db.upgrade``)."""
+
+from openledger_modelfactory.adapters.repository.tables import metadata
+
+from openledger_kit.db.migrations import run_migrations
+
+run_migrations(metadata)
