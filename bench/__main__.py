@@ -10,7 +10,11 @@ import sys
 from collections.abc import Sequence
 
 # name -> module exposing run(quick: bool) -> BenchResult
-BENCHES = {"bus": "bench.bus", "datanet": "bench.datanet"}
+BENCHES = {
+    "bus": "bench.bus",
+    "datanet": "bench.datanet",
+    "modelfactory": "bench.modelfactory",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
