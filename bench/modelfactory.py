@@ -28,6 +28,7 @@ checkpoint reports at the epoch ends and the artifacts.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import platform
@@ -44,6 +45,7 @@ from openledger_ml.models import build_tiny_llama, load_tokenizer
 from openledger_ml.models.tiny import default_corpus
 from openledger_ml.templates import TaskTemplate, default_field_mapping
 from openledger_ml.testing import model_cache_dir
+from openledger_modelfactory.adapters.run_channel import AsyncRunChannel
 from openledger_modelfactory.domain.model import (
     Precision,
     ResolvedAttribution,
@@ -52,7 +54,12 @@ from openledger_modelfactory.domain.model import (
 )
 from openledger_modelfactory.domain.ports import SnapshotRecordData
 from openledger_modelfactory.training.data import PreparedData, prepare, total_steps
-from openledger_modelfactory.training.events import ProgressReport, RunFailed, RunFinished
+from openledger_modelfactory.training.events import (
+    ProgressReport,
+    RunEvent,
+    RunFailed,
+    RunFinished,
+)
 from openledger_modelfactory.training.loop import LoopConfig, run_local
 from openledger_modelfactory.training.spec import RunSpec
 
@@ -83,7 +90,7 @@ class Scale:
 
 
 QUICK = Scale(
-    records=96,
+    records=64,
     epochs=3,
     batch_size=8,
     max_seq_length=64,
@@ -235,13 +242,18 @@ def private_ray() -> Iterator[None]:
         ray.shutdown()
 
 
+async def _channel_messages(redis_url: str, job_id: str) -> list[RunEvent]:
+    channel = AsyncRunChannel(redis_url)
+    try:
+        return [event for _, event in await channel.read(job_id, "0", block_ms=100)]
+    finally:
+        await channel.close()
+
+
 def ray_run(spec: RunSpec, data: PreparedData, work: Path, redis_url: str) -> tuple[PathRun, int]:
     """The run on a private Ray through ``run_on_ray``, as the driver launches it; also the
     number of progress reports the run channel received."""
-    from openledger_modelfactory.adapters.run_channel import stream_key
-    from openledger_modelfactory.training.events import decode
     from openledger_modelfactory.training.trainer import run_on_ray
-    from redis import Redis
 
     work.mkdir(parents=True)
     data_file = work / "data.safetensors"
@@ -260,12 +272,8 @@ def ray_run(spec: RunSpec, data: PreparedData, work: Path, redis_url: str) -> tu
     with private_ray():
         outcome = run_on_ray(spec, loop_config)
     wall = time.perf_counter() - started
-    client = Redis.from_url(redis_url)
-    try:
-        entries = client.xrange(stream_key(spec.job_id))
-    finally:
-        client.close()
-    progress = sum(isinstance(decode(fields[b"event"]), ProgressReport) for _, fields in entries)
+    seen = asyncio.run(_channel_messages(redis_url, spec.job_id))
+    progress = sum(isinstance(event, ProgressReport) for event in seen)
     return PathRun("ray", _finished("ray", outcome), wall), progress
 
 

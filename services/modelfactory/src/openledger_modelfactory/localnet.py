@@ -60,14 +60,15 @@ def ray_component(ctx: LocalnetContext) -> ProcessSpec:
             "--head",
             "--block",
             f"--port={port}",
-            f"--node-ip-address={ctx.host}",
             f"--num-cpus={RAY_CPUS}",
             "--num-gpus=0",
             "--include-dashboard=false",
             "--disable-usage-stats",
             f"--temp-dir={temp_dir}",
         ],
-        env={"RAY_USAGE_STATS_ENABLED": "0"},
+        # No token auth on the local head: where ~/.ray/auth_token exists Ray would otherwise
+        # demand it from every driver, which the drivers are not configured to send.
+        env={"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"},
         ready=TcpOpen(host=ctx.host, port=port),
         exports={RAY_ADDRESS_ENV: f"{ctx.host}:{port}"},
         ready_timeout=120,

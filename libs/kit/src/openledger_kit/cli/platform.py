@@ -56,7 +56,7 @@ def up(
         args = ["--ready-timeout", str(ready_timeout)] + (["--verbose"] if verbose else [])
         proc = spawn_supervisor(where, args)
         try:
-            endpoints = wait_until_ready(where, proc, timeout=2 * ready_timeout)
+            endpoints = wait_until_ready(where, proc)
         except OpenLedgerError as exc:
             raise fail(exc, log=getattr(exc, "log", None)) from None
         typer.echo(f"platform running in the background (supervisor pid {proc.pid})")

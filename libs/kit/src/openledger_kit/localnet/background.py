@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from openledger_kit.localnet.endpoints import Endpoints, remove_endpoints
 from openledger_kit.localnet.errors import NotRunning, StartupFailed, StopFailed
 from openledger_kit.localnet.rundir import RunDir
-from openledger_kit.localnet.supervisor import DEFAULT_READY_TIMEOUT, honcho_kill_wait
+from openledger_kit.localnet.supervisor import honcho_kill_wait
 
 SUPERVISOR_LOG = "supervisor"
 
@@ -35,8 +35,14 @@ def spawn_supervisor(run_dir: RunDir, args: Sequence[str] = ()) -> subprocess.Po
         )
 
 
+STARTUP_GUARD_SECONDS = 1800.0
+"""How long to wait for a supervisor that neither gets ready nor exits. The supervisor enforces
+each process's own ready timeout (a service may need minutes on its first start, e.g. to
+convert a model) and exits when one is missed, so this only guards against a hung supervisor."""
+
+
 def wait_until_ready(
-    run_dir: RunDir, proc: subprocess.Popen[bytes], timeout: float = 2 * DEFAULT_READY_TIMEOUT
+    run_dir: RunDir, proc: subprocess.Popen[bytes], timeout: float = STARTUP_GUARD_SECONDS
 ) -> Endpoints:
     """The endpoints ``proc`` publishes once ready; ``StartupFailed`` if it exits or times out
     (then it has been stopped)."""

@@ -237,7 +237,8 @@ class JobUpdateFeed:
         redis: Redis,
         *,
         recorded: RecordedUpdate | None = None,
-        block_ms: int = 5_000,
+        # Below redis-py's 5 s socket timeout, which an XREAD BLOCK of 5 s would reach.
+        block_ms: int = 2_000,
         lookback_seconds: float = 10.0,
     ) -> None:
         require_bytes_client(redis)
