@@ -44,12 +44,12 @@ from pathlib import Path
 from typing import Any
 
 from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]
+
+from bench.result import BenchResult, Row
 from openledger_datanet.domain.canonical import canonical_json
 from openledger_datanet.domain.corpus import Corpus, CorpusRecord, Label, generate_corpus
 from openledger_datanet.domain.curation import Curator, DatanetIndex, Outcome, Reason
 from openledger_datanet.domain.curation.dedupe import shingles
-
-from bench.result import BenchResult, Row
 
 PATH_ENV = "OL_BENCH_DATANET_PATH"
 SEED = 11
@@ -153,10 +153,10 @@ def pipeline_rate(corpus: Corpus, path: str) -> PipelineRun:
 async def _running_service(work: Path) -> AsyncIterator[tuple[Any, str]]:
     """The datanet service (API + worker) over private Redis, anvils and SQLite; yields the
     server and its service token."""
-    from openledger_datanet.config import Settings
-    from openledger_datanet.server import create_datanet_server
     from web3 import AsyncWeb3
 
+    from openledger_datanet.config import Settings
+    from openledger_datanet.server import create_datanet_server
     from openledger_kit.chain import connect
     from openledger_kit.contracts import RoleAccounts, deploy_platform
     from openledger_kit.contracts.build import build_contracts
@@ -217,12 +217,12 @@ async def _running_service(work: Path) -> AsyncIterator[tuple[Any, str]]:
 async def _service_pipeline(corpus: Corpus) -> PipelineRun:
     from eth_account import Account
     from eth_account.messages import encode_defunct
-    from openledger_datanet.api.convert import dict_to_struct, policy_to_proto
-    from openledger_datanet.domain.canonical import content_hash
 
     from openledger.datanet.v1 import contribution_pb2, curation_pb2, datanet_pb2
     from openledger.datanet.v1 import datanet_service_pb2 as pb
     from openledger.datanet.v1 import datanet_service_pb2_grpc as pb_grpc
+    from openledger_datanet.api.convert import dict_to_struct, policy_to_proto
+    from openledger_datanet.domain.canonical import content_hash
     from openledger_kit.client import connect
 
     # Records rotate over several contributors: the service answers a contributor's repeat of

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from peft import PeftModel
+from transformers import AutoModelForCausalLM, PreTrainedModel
+
 from openledger_ml.gradients import (
     completion_features,
     per_example_gradients,
@@ -11,8 +14,6 @@ from openledger_ml.lora import attach_lora, lora_config, lora_parameters
 from openledger_ml.models.tiny import build_tiny_llama
 from openledger_ml.projection import Projector
 from openledger_ml.templates import IGNORE_INDEX
-from peft import PeftModel
-from transformers import AutoModelForCausalLM, PreTrainedModel
 
 PAD = 3
 # (input ids, number of leading prompt tokens without loss); lengths differ, so the batch

@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from peft import PeftModel
+from safetensors import safe_open
+from transformers import AutoModelForCausalLM, PreTrainedModel
+
 from openledger_ml.lora import (
     add_adapter,
     attach_lora,
@@ -16,9 +20,6 @@ from openledger_ml.lora import (
     save_adapter,
 )
 from openledger_ml.models.tiny import build_tiny_llama
-from peft import PeftModel
-from safetensors import safe_open
-from transformers import AutoModelForCausalLM, PreTrainedModel
 
 TARGETS = ("v_proj", "q_proj")
 INPUT = torch.tensor([[5, 17, 42, 99, 7, 3, 250, 11]])

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import torch
+from transformers import BatchEncoding, GenerationMixin
+
 from openledger_ml.models import (
     convert_smollm2,
     describe,
@@ -18,7 +20,6 @@ from openledger_ml.models import (
     smollm2_available,
 )
 from openledger_ml.testing import smollm2_path
-from transformers import BatchEncoding, GenerationMixin
 
 pytestmark = [
     pytest.mark.slow,

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import save_file
+
 from openledger_ml.models import (
     build_tiny_llama,
     describe,
@@ -20,7 +22,6 @@ from openledger_ml.models import (
 )
 from openledger_ml.models.build import COMPLETE_MARKER
 from openledger_ml.models.tiny import IM_END, IM_START
-from safetensors.torch import save_file
 
 LLAMA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 import torch
+
 from openledger_ml.projection import TILE_ROWS, Projector
 
 # Two blocks, one spanning several tiles, as LoRA A and B matrices of one module.

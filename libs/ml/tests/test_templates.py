@@ -4,6 +4,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
+
 from openledger_ml.models.tiny import build_tiny_llama
 from openledger_ml.templates import (
     CHATML_TEMPLATE,
@@ -20,7 +22,6 @@ from openledger_ml.templates import (
     resolve_pointer,
     tokenize_example,
 )
-from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 CONVERSATION = [
     {"role": "user", "content": "What is a datanet?"},

@@ -14,15 +14,15 @@ from typing import Any, TypeVar
 import grpc
 from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
-from openledger_datanet.api.convert import dict_to_struct, policy_to_proto
-from openledger_datanet.config import Settings
-from openledger_datanet.domain.canonical import content_hash
-from openledger_datanet.domain.curation import Policy
 from web3 import AsyncWeb3
 
 from openledger.datanet.v1 import contribution_pb2, curation_pb2, datanet_pb2
 from openledger.datanet.v1 import datanet_service_pb2 as pb
 from openledger.datanet.v1 import datanet_service_pb2_grpc as pb_grpc
+from openledger_datanet.api.convert import dict_to_struct, policy_to_proto
+from openledger_datanet.config import Settings
+from openledger_datanet.domain.canonical import content_hash
+from openledger_datanet.domain.curation import Policy
 from openledger_kit.chain import DeploymentManifest, ServiceAccount
 from openledger_kit.client import connect
 from openledger_kit.contracts import RoleAccounts, deploy_platform

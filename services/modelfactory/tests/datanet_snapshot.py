@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from openledger_datanet.api.convert import policy_to_proto
-from openledger_datanet.domain.corpus import Corpus, Label, generate_corpus
-from openledger_datanet.server import create_datanet_server
 
 from openledger.common.v1 import job_pb2
 from openledger.datanet.v1 import datanet_service_pb2 as pb
+from openledger_datanet.api.convert import policy_to_proto
+from openledger_datanet.domain.corpus import Corpus, Label, generate_corpus
+from openledger_datanet.server import create_datanet_server
 from openledger_kit.testing.processes import running_redis
 from services.datanet.tests.support import (
     SERVICE_TOKEN,

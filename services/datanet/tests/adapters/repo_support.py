@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from eth_utils.address import to_checksum_address
+
 from openledger_datanet.adapters.repository import Repository
 from openledger_datanet.domain.canonical import canonical_json, content_hash
 from openledger_datanet.domain.curation import (

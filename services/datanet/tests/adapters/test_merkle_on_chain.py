@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 from eth_utils.crypto import keccak
-from openledger_datanet.adapters.repository import Repository
-from openledger_datanet.domain.merkle import MerkleTree
 from web3 import AsyncWeb3
 from web3.contract import AsyncContract
 
+from openledger_datanet.adapters.repository import Repository
+from openledger_datanet.domain.merkle import MerkleTree
 from openledger_kit.chain import TxSender, connect, deploy, load_artifact
 from openledger_kit.contracts.testing import fresh_account
 from openledger_kit.testing.processes import AnvilProcess

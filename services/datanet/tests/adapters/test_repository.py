@@ -16,6 +16,8 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
 from openledger_datanet.adapters.db import metadata
 from openledger_datanet.adapters.repository import (
     MIGRATIONS,
@@ -39,8 +41,6 @@ from openledger_datanet.domain.model import (
     TxStatus,
     new_id,
 )
-from sqlalchemy import inspect
-
 from openledger_kit.db import alembic_config, current_revision, head_revision
 from openledger_kit.db.migrations import CONNECTION_ATTRIBUTE
 from openledger_kit.errors import (

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
+
 from openledger_datanet.adapters.repository import Repository
 from openledger_datanet.adapters.snapshot_files import (
     JSONL_MEDIA_TYPE,
@@ -23,7 +24,6 @@ from openledger_datanet.adapters.snapshot_files import (
 )
 from openledger_datanet.domain.canonical import canonical_json, content_hash
 from openledger_datanet.domain.snapshot import SnapshotRecord
-
 from openledger_kit.errors import InvalidArgument
 from openledger_kit.store import Digest, LocalStore
 from openledger_kit.store.base import Source

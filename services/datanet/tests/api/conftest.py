@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from openledger_datanet.server import DatanetServer, create_datanet_server
 
+from openledger_datanet.server import DatanetServer, create_datanet_server
 from openledger_kit.testing.processes import RedisProcess
 from services.datanet.tests.fixtures import chain, contract_artifacts, datanet_redis
 from services.datanet.tests.support import Chain, settings

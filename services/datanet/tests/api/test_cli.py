@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from openledger_datanet.server import DatanetServer
 
 from openledger.datanet.v1 import datanet_service_pb2 as pb
+from openledger_datanet.server import DatanetServer
 from services.datanet.tests.support import DEPLOYMENT_ID, Chain, stub
 
 pytestmark = pytest.mark.slow

@@ -8,11 +8,11 @@ from __future__ import annotations
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2
-from openledger_datanet.domain.model import chain_datanet_id
-from openledger_datanet.server import DatanetServer
 
 from openledger.datanet.v1 import contribution_pb2, curation_pb2, datanet_pb2
 from openledger.datanet.v1 import datanet_service_pb2 as pb
+from openledger_datanet.domain.model import chain_datanet_id
+from openledger_datanet.server import DatanetServer
 from openledger_kit.chain import TxSender
 from openledger_kit.contracts import DatanetRegistry
 from openledger_kit.server import bad_request, error_info

@@ -7,12 +7,12 @@ import grpc
 import pytest
 from google.protobuf import field_mask_pb2
 from hexbytes import HexBytes
-from openledger_datanet.api.convert import dict_to_struct
-from openledger_datanet.domain.model import chain_datanet_id
-from openledger_datanet.server import DatanetServer
 
 from openledger.datanet.v1 import datanet_pb2
 from openledger.datanet.v1 import datanet_service_pb2 as pb
+from openledger_datanet.api.convert import dict_to_struct
+from openledger_datanet.domain.model import chain_datanet_id
+from openledger_datanet.server import DatanetServer
 from openledger_kit.contracts import DatanetRegistry
 from openledger_kit.server import bad_request, error_info
 from services.datanet.tests.support import (

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
-from openledger_datanet.server import DatanetServer, create_datanet_server
 
 from openledger.datanet.v1 import datanet_service_pb2 as pb
+from openledger_datanet.server import DatanetServer, create_datanet_server
 from openledger_kit.server import error_info
 from openledger_kit.testing.processes import RedisProcess
 from services.datanet.tests.support import (

@@ -5,11 +5,11 @@ and ``GetContributor`` reports the CONFIRMED penalty with its transaction."""
 from __future__ import annotations
 
 from hexbytes import HexBytes
-from openledger_datanet.domain.model import chain_datanet_id
-from openledger_datanet.server import DatanetServer
 
 from openledger.datanet.v1 import contributor_pb2
 from openledger.datanet.v1 import datanet_service_pb2 as pb
+from openledger_datanet.domain.model import chain_datanet_id
+from openledger_datanet.server import DatanetServer
 from openledger_kit.chain import TxSender
 from openledger_kit.contracts import DatanetRegistry
 from services.datanet.tests.support import (

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from openledger_datanet.server import DatanetServer
 from prometheus_client import generate_latest
 
 from openledger.common.v1 import job_pb2
 from openledger.datanet.v1 import contribution_pb2
 from openledger.datanet.v1 import datanet_service_pb2 as pb
+from openledger_datanet.server import DatanetServer
 from services.datanet.tests.support import (
     Chain,
     create_request,

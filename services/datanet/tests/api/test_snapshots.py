@@ -10,6 +10,10 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
+
+from openledger.common.v1 import job_pb2
+from openledger.datanet.v1 import datanet_service_pb2 as pb
+from openledger.datanet.v1 import datanet_service_pb2_grpc as pb_grpc
 from openledger_datanet.adapters.snapshot_files import iter_parquet_records, root_from_jsonl
 from openledger_datanet.api.convert import dict_to_struct, policy_to_proto, struct_to_dict
 from openledger_datanet.cli import verify_proof
@@ -18,10 +22,6 @@ from openledger_datanet.domain.corpus import Corpus, Label, generate_corpus
 from openledger_datanet.domain.merkle import MerkleTree, leaf_hash
 from openledger_datanet.domain.model import chain_datanet_id
 from openledger_datanet.server import DatanetServer
-
-from openledger.common.v1 import job_pb2
-from openledger.datanet.v1 import datanet_service_pb2 as pb
-from openledger.datanet.v1 import datanet_service_pb2_grpc as pb_grpc
 from openledger_kit.chain import ServiceAccount
 from openledger_kit.contracts import DatanetRegistry
 from openledger_kit.server import error_info

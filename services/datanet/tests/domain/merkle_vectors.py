@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from eth_abi.abi import encode
 from eth_utils.crypto import keccak
+
 from openledger_datanet.domain.merkle import leaf_hash
 
 

@@ -8,6 +8,7 @@ import subprocess
 from types import MappingProxyType
 
 import pytest
+
 from openledger_datanet.domain.canonical import (
     ContentInvalid,
     canonical_json,
@@ -15,7 +16,6 @@ from openledger_datanet.domain.canonical import (
     content_hash,
     keccak_bytes,
 )
-
 from openledger_kit.localnet.processes import ToolNotFound, find_tool
 
 

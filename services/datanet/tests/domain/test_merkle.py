@@ -8,6 +8,7 @@ import math
 
 import pytest
 from eth_utils.crypto import keccak
+
 from openledger_datanet.domain.merkle import (
     MERKLE_SCHEME,
     MerkleTree,
@@ -15,7 +16,6 @@ from openledger_datanet.domain.merkle import (
     leaf_hash,
     merkle_root,
 )
-
 from openledger_kit.errors import InvalidArgument
 
 from .merkle_vectors import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from openledger_datanet.domain.canonical import canonical_json, content_hash
 from openledger_datanet.domain.merkle import MerkleTree, leaf_hash
 from openledger_datanet.domain.snapshot import (
@@ -14,7 +15,6 @@ from openledger_datanet.domain.snapshot import (
     SnapshotStats,
     number_records,
 )
-
 from openledger_kit.errors import InvalidArgument
 
 ALICE = "0x1111111111111111111111111111111111111111"

@@ -29,6 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from openledger.datanet.v1 import contribution_pb2, curation_pb2
+from openledger.datanet.v1 import datanet_service_pb2 as pb
 from openledger_datanet.api.convert import policy_to_proto
 from openledger_datanet.domain.corpus import (
     JUNK_LABELS,
@@ -38,9 +41,6 @@ from openledger_datanet.domain.corpus import (
     generate_corpus,
 )
 from openledger_datanet.server import create_datanet_server
-
-from openledger.datanet.v1 import contribution_pb2, curation_pb2
-from openledger.datanet.v1 import datanet_service_pb2 as pb
 from openledger_kit.testing.processes import RedisProcess
 from services.datanet.tests.support import (
     SERVICE_TOKEN,

@@ -8,15 +8,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from openledger.common.v1 import job_pb2
+from openledger.datanet.v1 import contribution_pb2, datanet_pb2
+from openledger.datanet.v1 import datanet_service_pb2 as pb
 from openledger_datanet.adapters.repository import Repository
 from openledger_datanet.domain.canonical import canonical_json, content_hash
 from openledger_datanet.domain.curation import Policy
 from openledger_datanet.domain.model import Datanet, NewContribution, new_id
 from openledger_datanet.server import DatanetServer, create_datanet_server
-
-from openledger.common.v1 import job_pb2
-from openledger.datanet.v1 import contribution_pb2, datanet_pb2
-from openledger.datanet.v1 import datanet_service_pb2 as pb
 from openledger_kit.testing.processes import RedisProcess
 from services.datanet.tests.support import (
     SCHEMA,

@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from openledger_datanet.server import create_datanet_server
 
 from openledger.datanet.v1 import contribution_pb2, curation_pb2
 from openledger.datanet.v1 import datanet_service_pb2 as pb
+from openledger_datanet.server import create_datanet_server
 from openledger_kit.testing.processes import RedisProcess
 from services.datanet.tests.support import (
     Chain,

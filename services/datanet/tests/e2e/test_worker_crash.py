@@ -12,12 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from openledger_datanet.api.convert import policy_to_proto
-from openledger_datanet.domain.corpus import Corpus, generate_corpus
-from openledger_datanet.server import create_datanet_server
 
 from openledger.datanet.v1 import contribution_pb2
 from openledger.datanet.v1 import datanet_service_pb2 as pb
+from openledger_datanet.api.convert import policy_to_proto
+from openledger_datanet.domain.corpus import Corpus, generate_corpus
+from openledger_datanet.server import create_datanet_server
 from openledger_kit.testing.processes import RedisProcess
 from services.datanet.tests.support import (
     SERVICE_TOKEN,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from openledger_datanet.localnet import ADDR_ENV, map_environment
-
 from openledger_kit.localnet.checks import GrpcHealth
 from openledger_kit.localnet.components import build_plan
 from openledger_kit.localnet.processes import ANVIL_DEV_KEYS

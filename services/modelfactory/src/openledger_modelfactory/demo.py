@@ -76,9 +76,7 @@ async def _demo(ctx: DemoContext) -> None:
         final = await watch_with_progress(stub, job.name, Console(file=ctx.out))
         if final.state != job_pb2.JOB_STATE_SUCCEEDED:
             raise RuntimeError(f"training failed: {final.error_reason}: {final.error_message}")
-        adapter = (
-            await stub.GetAdapter(pb.GetAdapterRequest(name=f"adapters/{final.adapter}"))
-        ).adapter
+        adapter = (await stub.GetAdapter(pb.GetAdapterRequest(name=final.adapter))).adapter
         metrics = adapter.metrics
         ctx.say(
             f"adapter {adapter.name}: {adapter.trainable_parameters:,} LoRA parameters, "

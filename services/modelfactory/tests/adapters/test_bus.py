@@ -10,13 +10,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from openledger_modelfactory.adapters.bus import (
-    ADAPTER_STREAM,
-    JOB_STREAM,
-    EventPublisher,
-    JobUpdateFeed,
-)
-from openledger_modelfactory.domain.model import JobState, JobUpdate, Progress
 from redis.asyncio import Redis
 
 from openledger.common.v1 import chain_pb2, job_pb2
@@ -24,6 +17,13 @@ from openledger.events.v1 import modelfactory_events_pb2 as events
 from openledger_kit import bus
 from openledger_kit.bus.envelope import open_payload
 from openledger_kit.testing.processes import RedisProcess
+from openledger_modelfactory.adapters.bus import (
+    ADAPTER_STREAM,
+    JOB_STREAM,
+    EventPublisher,
+    JobUpdateFeed,
+)
+from openledger_modelfactory.domain.model import JobState, JobUpdate, Progress
 from services.modelfactory.tests import domain_samples as samples
 
 

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from openledger_ml.models import describe, smollm2_available
 from openledger_ml.testing import model_cache_dir, tiny_llama_path
 from openledger_modelfactory.adapters.catalogue import (

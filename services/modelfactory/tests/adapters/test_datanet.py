@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from google.protobuf import struct_pb2
-from openledger_modelfactory.adapters.datanet import DatanetSnapshots, plain, struct_to_plain
 
 from openledger_kit.errors import NotFound
+from openledger_modelfactory.adapters.datanet import DatanetSnapshots, plain, struct_to_plain
 from services.modelfactory.tests.datanet_snapshot import DatanetSnapshot
 
 

@@ -14,6 +14,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+
+from openledger_kit.errors import FailedPrecondition, InvalidArgument
+from openledger_kit.testing.processes import RedisProcess
 from openledger_modelfactory.adapters.launcher import (
     DRIVER_MODULE,
     KubeRayLauncher,
@@ -27,9 +30,6 @@ from openledger_modelfactory.config import Settings
 from openledger_modelfactory.domain.model import new_id
 from openledger_modelfactory.training.events import RunFailed
 from openledger_modelfactory.training.spec import RunSpec
-
-from openledger_kit.errors import FailedPrecondition, InvalidArgument
-from openledger_kit.testing.processes import RedisProcess
 from services.modelfactory.tests import domain_samples as samples
 
 

@@ -13,6 +13,11 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from openledger_kit.db import alembic_config, current_revision, head_revision
+from openledger_kit.db.migrations import CONNECTION_ATTRIBUTE
+from openledger_kit.errors import AlreadyExists, InvalidArgument, NotFound, ResourceExhausted
 from openledger_modelfactory.adapters.repository import MIGRATIONS, Repository
 from openledger_modelfactory.adapters.repository.tables import metadata
 from openledger_modelfactory.domain.model import (
@@ -29,11 +34,6 @@ from openledger_modelfactory.domain.model import (
 )
 from openledger_modelfactory.domain.runner import Change, RunState
 from openledger_modelfactory.training.events import RunFinished, StoredFile
-from sqlalchemy import inspect
-
-from openledger_kit.db import alembic_config, current_revision, head_revision
-from openledger_kit.db.migrations import CONNECTION_ATTRIBUTE
-from openledger_kit.errors import AlreadyExists, InvalidArgument, NotFound, ResourceExhausted
 
 from ..domain.job_support import ALICE, BOB, ROOT, SNAPSHOT, make_job, resolved_config
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 
 import redis
+
+from openledger_kit.testing.processes import RedisProcess
 from openledger_modelfactory.adapters.run_channel import (
     AsyncRunChannel,
     RunChannel,
@@ -19,8 +21,6 @@ from openledger_modelfactory.training.events import (
     RunFinished,
     StoredFile,
 )
-
-from openledger_kit.testing.processes import RedisProcess
 
 
 def _job() -> str:

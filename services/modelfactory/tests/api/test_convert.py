@@ -8,6 +8,10 @@ import dataclasses
 
 import pytest
 from google.protobuf import json_format
+
+from openledger.common.v1 import chain_pb2, job_pb2
+from openledger.modelfactory.v1 import base_model_pb2, job_config_pb2
+from openledger_kit.errors import InvalidArgument
 from openledger_modelfactory.api import convert
 from openledger_modelfactory.domain.model import (
     AttributionSettings,
@@ -19,10 +23,6 @@ from openledger_modelfactory.domain.model import (
     TaskTemplate,
 )
 from openledger_modelfactory.domain.service import ExportChunk
-
-from openledger.common.v1 import chain_pb2, job_pb2
-from openledger.modelfactory.v1 import base_model_pb2, job_config_pb2
-from openledger_kit.errors import InvalidArgument
 from services.modelfactory.tests import domain_samples as samples
 
 

@@ -15,8 +15,6 @@ import grpc
 import pytest
 from eth_account.signers.local import LocalAccount
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from openledger_modelfactory.config import Settings
-from openledger_modelfactory.server import ModelFactoryServer, create_modelfactory_server
 
 from openledger.common.v1 import job_pb2
 from openledger.modelfactory.v1 import job_config_pb2, training_job_pb2
@@ -25,6 +23,8 @@ from openledger.modelfactory.v1 import modelfactory_service_pb2_grpc as pb_grpc
 from openledger_kit.client import connect
 from openledger_kit.server import bad_request, error_info
 from openledger_kit.testing.processes import RedisProcess
+from openledger_modelfactory.config import Settings
+from openledger_modelfactory.server import ModelFactoryServer, create_modelfactory_server
 from services.datanet.tests.support import eventually
 from services.modelfactory.tests.chain_platform import Platform
 from services.modelfactory.tests.datanet_snapshot import DatanetSnapshot

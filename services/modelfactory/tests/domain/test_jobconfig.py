@@ -8,6 +8,8 @@ import math
 from typing import Any
 
 import pytest
+
+from openledger_kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from openledger_modelfactory.domain.jobconfig import (
     DEFAULTS,
     base_model_id,
@@ -27,8 +29,6 @@ from openledger_modelfactory.domain.model import (
 )
 from openledger_modelfactory.domain.ports import SnapshotInfo
 from openledger_modelfactory.domain.presets import PRESETS
-
-from openledger_kit.errors import FailedPrecondition, InvalidArgument, NotFound
 
 LLAMA_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 SNAPSHOT = "datanets/qa-set/snapshots/v1"

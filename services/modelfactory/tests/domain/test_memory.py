@@ -9,6 +9,8 @@ from typing import Any
 import peft
 import pytest
 import torch
+from transformers import LlamaConfig, LlamaForCausalLM
+
 from openledger_modelfactory.domain.jobconfig import preview
 from openledger_modelfactory.domain.memory import (
     FRAMEWORK_OVERHEAD,
@@ -24,7 +26,6 @@ from openledger_modelfactory.domain.model import (
     ResolvedLora,
 )
 from openledger_modelfactory.domain.presets import PRESETS
-from transformers import LlamaConfig, LlamaForCausalLM
 
 LLAMA_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 

@@ -14,6 +14,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
+from openledger_kit import bus
+from openledger_kit.store import LocalStore
+from openledger_kit.testing.processes import RedisProcess
 from openledger_modelfactory.adapters.bus import EventPublisher
 from openledger_modelfactory.adapters.catalogue import ModelCatalogue
 from openledger_modelfactory.adapters.chain import ModelRegistryGateway
@@ -31,10 +35,6 @@ from openledger_modelfactory.training.events import (
     StoredFile,
 )
 from openledger_modelfactory.training.spec import RunSpec
-
-from openledger_kit import bus
-from openledger_kit.store import LocalStore
-from openledger_kit.testing.processes import RedisProcess
 from services.modelfactory.tests.chain_platform import Platform
 
 from .job_support import make_job, resolved_config, tiny_base

@@ -11,12 +11,12 @@ import pytest
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from jsonschema import Draft202012Validator
+
+from openledger.modelfactory.v1 import job_config_pb2
 from openledger_modelfactory.domain.jobconfig import DEFAULTS
 from openledger_modelfactory.domain.model import JobConfig
 from openledger_modelfactory.domain.presets import PRESETS
 from openledger_modelfactory.domain.schema import SCHEMA_ID, job_config_schema, schema_sha256
-
-from openledger.modelfactory.v1 import job_config_pb2
 
 REQUIRED = {
     "base_model": "baseModels/tiny-llama",

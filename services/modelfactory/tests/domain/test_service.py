@@ -17,6 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
+
+from openledger_kit import bus
+from openledger_kit.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ResourceExhausted,
+)
+from openledger_kit.store import LocalStore
+from openledger_kit.testing.processes import RedisProcess
 from openledger_modelfactory.adapters.bus import EventPublisher, JobUpdateFeed
 from openledger_modelfactory.adapters.catalogue import ModelCatalogue
 from openledger_modelfactory.adapters.repository import Repository
@@ -39,19 +52,6 @@ from openledger_modelfactory.domain.model import (
 from openledger_modelfactory.domain.ports import SnapshotInfo, SnapshotRecordData
 from openledger_modelfactory.domain.runner import Change
 from openledger_modelfactory.domain.service import ModelFactory
-from redis.asyncio import Redis
-
-from openledger_kit import bus
-from openledger_kit.errors import (
-    AlreadyExists,
-    FailedPrecondition,
-    InvalidArgument,
-    NotFound,
-    PermissionDenied,
-    ResourceExhausted,
-)
-from openledger_kit.store import LocalStore
-from openledger_kit.testing.processes import RedisProcess
 
 from .job_support import ALICE, BOB, ROOT, SNAPSHOT, resolved_config, tiny_base
 

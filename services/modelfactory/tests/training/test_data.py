@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 import torch
+
 from openledger_ml.models.loading import load_tokenizer
 from openledger_ml.templates import IGNORE_INDEX
 from openledger_ml.testing import tiny_llama_path
 from openledger_modelfactory.domain.ports import SnapshotRecordData
 from openledger_modelfactory.training.data import PreparedData, prepare, total_steps
 from openledger_modelfactory.training.events import NO_USABLE_EXAMPLES, RunError
-
 from services.modelfactory.tests.training import support
 
 

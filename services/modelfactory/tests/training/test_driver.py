@@ -11,6 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from safetensors.torch import load_file
+
+from openledger_kit.store import open_store
+from openledger_kit.testing.processes import RedisProcess
 from openledger_modelfactory.adapters.run_channel import AsyncRunChannel
 from openledger_modelfactory.training import events
 from openledger_modelfactory.training.events import (
@@ -24,10 +28,6 @@ from openledger_modelfactory.training.events import (
 from openledger_modelfactory.training.features import FEATURES_FILE
 from openledger_modelfactory.training.loop import CRASH_HOOK_ENV
 from openledger_modelfactory.training.spec import RunSpec
-from safetensors.torch import load_file
-
-from openledger_kit.store import open_store
-from openledger_kit.testing.processes import RedisProcess
 from services.modelfactory.tests.datanet_snapshot import DatanetSnapshot
 from services.modelfactory.tests.training import support
 

@@ -10,6 +10,10 @@ from typing import Any
 
 import pytest
 import torch
+from safetensors import safe_open
+from safetensors.torch import load_file
+
+from openledger_kit.store import open_store
 from openledger_ml.models.loading import load_tokenizer
 from openledger_modelfactory.training import events
 from openledger_modelfactory.training.checkpoints import read_state
@@ -24,10 +28,6 @@ from openledger_modelfactory.training.events import (
 from openledger_modelfactory.training.features import FEATURES_FILE
 from openledger_modelfactory.training.loop import ADAPTER_MODEL_FILE, run_local
 from openledger_modelfactory.training.spec import RunSpec
-from safetensors import safe_open
-from safetensors.torch import load_file
-
-from openledger_kit.store import open_store
 from services.modelfactory.tests.training import support
 
 

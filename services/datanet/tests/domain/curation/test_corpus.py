@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+
 from openledger_datanet.domain.corpus import JUNK_LABELS, Corpus, CorpusRecord, Label
 from openledger_datanet.domain.corpus import generate_corpus as make
 from openledger_datanet.domain.curation import Curator, DatanetIndex, Outcome, PiiType, Reason

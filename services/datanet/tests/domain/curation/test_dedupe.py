@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from openledger_datanet.domain.curation.dedupe import (
     NUM_PERM,
     NearDuplicateIndex,

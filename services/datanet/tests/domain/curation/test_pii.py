@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from openledger_datanet.domain.curation import PiiType
 from openledger_datanet.domain.curation.pii import (
     bip39_words,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+
 from openledger_datanet.domain.curation import (
     Curator,
     DatanetIndex,

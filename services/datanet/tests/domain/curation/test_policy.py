@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from openledger_datanet.domain.curation import DUPLICATE_REASONS, PiiType, Policy, Reason
 
+from openledger_datanet.domain.curation import DUPLICATE_REASONS, PiiType, Policy, Reason
 from openledger_kit.errors import InvalidArgument
 
 

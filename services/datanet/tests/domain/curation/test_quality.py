@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from openledger_datanet.domain.curation.quality import (
     detect_language,
     measure,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from openledger_datanet.domain.curation import Reason, RecordSchema, check_schema
 
+from openledger_datanet.domain.curation import Reason, RecordSchema, check_schema
 from openledger_kit.errors import InvalidArgument
 
 SCHEMA: dict[str, object] = {

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 import pytest
+
 from openledger_datanet.domain.curation import (
     Curator,
     DatanetIndex,

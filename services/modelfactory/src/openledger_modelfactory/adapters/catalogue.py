@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from openledger_ml.models import (
     build_tiny_llama,
     convert_smollm2,
@@ -26,7 +27,6 @@ from openledger_ml.models import (
     smollm2_available,
 )
 from openledger_ml.models.smollm2 import DISTRIBUTION as SMOLLM2_DISTRIBUTION
-
 from openledger_modelfactory.domain.model import (
     BASE_MODEL_ID,
     BaseModelInfo,

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from openledger_kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from openledger_ml.templates import (
     SLOTS,
     SlotError,
@@ -28,8 +29,6 @@ from openledger_ml.templates import (
     default_field_mapping,
     extract_slots,
 )
-
-from openledger_kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from openledger_modelfactory.domain.model import (
     ADAPTER_ID,
     BASE_MODEL_ID,

@@ -20,9 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from openledger_ml.templates import TaskTemplate
-
 from openledger_kit.bus import new_event_id
+from openledger_ml.templates import TaskTemplate
 
 __all__ = ["TaskTemplate"]
 

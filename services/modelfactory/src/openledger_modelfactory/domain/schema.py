@@ -17,7 +17,6 @@ from functools import cache
 from typing import Any
 
 from openledger_ml.templates import SLOTS, TaskTemplate
-
 from openledger_modelfactory.domain.jobconfig import BOUNDS, DEFAULTS, MIN_SEQ_LENGTH
 from openledger_modelfactory.domain.model import (
     ADAPTER_ID,

@@ -1,7 +1,6 @@
 """Alembic environment of the modelfactory service (run by ``openledger_kit.db.upgrade``)."""
 
-from openledger_modelfactory.adapters.repository.tables import metadata
-
 from openledger_kit.db.migrations import run_migrations
+from openledger_modelfactory.adapters.repository.tables import metadata
 
 run_migrations(metadata)

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from openledger_ml.templates import IGNORE_INDEX, SlotError, extract_slots, tokenize_example
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
+from openledger_ml.templates import IGNORE_INDEX, SlotError, extract_slots, tokenize_example
 from openledger_modelfactory.domain.model import ResolvedJobConfig
 from openledger_modelfactory.domain.ports import SnapshotRecordData
 from openledger_modelfactory.training.events import NO_USABLE_EXAMPLES, RunError

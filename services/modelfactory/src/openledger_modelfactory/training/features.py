@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
+from safetensors.torch import save_file
+
 from openledger_ml.gradients import per_example_gradients
 from openledger_ml.lora import lora_parameters
 from openledger_ml.projection import Projector
-from safetensors.torch import save_file
-
 from openledger_modelfactory.training.data import PreparedData, collate
 from openledger_modelfactory.training.spec import RunSpec
 
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from openledger_modelfactory.training.loop import World
 
 FEATURES_FILE = "attribution_features.safetensors"
-FEATURE_BATCH_SIZE = 4
-"""Examples per vmap call: the per-example gradients of a batch are all in memory at once."""
 
 
 def compute_features(
@@ -50,8 +48,12 @@ def compute_features(
     share = math.ceil(data.train_examples / world.size)
     features = torch.zeros(share, attribution.projection_dim, dtype=torch.float32)
     indexes = torch.full((share,), -1, dtype=torch.int64)
-    for start in range(0, len(rows), FEATURE_BATCH_SIZE):
-        batch = rows[start : start + FEATURE_BATCH_SIZE]
+    # Examples per vmap call: the job's micro-batch, whose activations training already holds
+    # (and ``domain.memory`` budgets, with the batch's per-example gradients); a smaller one
+    # made the features cost about half as much again (``python -m bench modelfactory``).
+    step = spec.config.batch_size
+    for start in range(0, len(rows), step):
+        batch = rows[start : start + step]
         # No attention mask: right padding is exact for a causal LM (see openledger_ml).
         input_ids, labels, _ = collate(data, batch, world.device)
         projected = per_example_gradients(model, params, input_ids, labels, projector)

@@ -35,12 +35,12 @@ from typing import Any, Protocol
 
 import torch
 import torch.nn.functional as F
-from openledger_ml.lora import attach_lora, lora_config, save_adapter
-from openledger_ml.models.loading import load_causal_lm, load_tokenizer
-from openledger_ml.templates import IGNORE_INDEX, prompt_template
 from peft import PeftModel
 
 from openledger_kit.store import open_store
+from openledger_ml.lora import attach_lora, lora_config, save_adapter
+from openledger_ml.models.loading import load_causal_lm, load_tokenizer
+from openledger_ml.templates import IGNORE_INDEX, prompt_template
 from openledger_modelfactory.domain.model import Precision
 from openledger_modelfactory.training import events
 from openledger_modelfactory.training.checkpoints import (
