@@ -21,12 +21,6 @@ from typing import Any
 
 import grpc
 from eth_account.signers.local import LocalAccount
-from openledger_modelfactory.adapters.bus import ADAPTER_STREAM
-from openledger_modelfactory.adapters.launcher import LocalLauncher
-from openledger_modelfactory.adapters.repository import Repository
-from openledger_modelfactory.config import Settings
-from openledger_modelfactory.domain.model import JobState
-from openledger_modelfactory.server import ModelFactoryServer, create_modelfactory_server
 
 from openledger.common.v1 import job_pb2
 from openledger.events.v1 import modelfactory_events_pb2 as events
@@ -36,6 +30,12 @@ from openledger.modelfactory.v1 import modelfactory_service_pb2_grpc as pb_grpc
 from openledger_kit import bus
 from openledger_kit.bus.envelope import open_payload
 from openledger_kit.client import connect
+from openledger_modelfactory.adapters.bus import ADAPTER_STREAM
+from openledger_modelfactory.adapters.launcher import LocalLauncher
+from openledger_modelfactory.adapters.repository import Repository
+from openledger_modelfactory.config import Settings
+from openledger_modelfactory.domain.model import JobState
+from openledger_modelfactory.server import ModelFactoryServer, create_modelfactory_server
 from services.modelfactory.tests.chain_platform import Platform
 from services.modelfactory.tests.datanet_snapshot import DatanetSnapshot
 

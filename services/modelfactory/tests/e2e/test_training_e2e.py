@@ -21,11 +21,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from openledger_ml.lora import load_adapter
-from openledger_ml.models.loading import load_causal_lm, load_tokenizer, weights_revision
-from openledger_ml.testing import smollm2_path, tiny_llama_path
-from openledger_modelfactory.domain import errors
-from openledger_modelfactory.training.loop import CRASH_HOOK_ENV
 from safetensors.torch import load as load_safetensors
 
 from openledger.common.v1 import chain_pb2, job_pb2
@@ -34,6 +29,11 @@ from openledger.modelfactory.v1 import modelfactory_service_pb2 as pb
 from openledger_kit.chain import DeploymentManifest
 from openledger_kit.contracts import ModelRegistry
 from openledger_kit.testing.processes import RedisProcess
+from openledger_ml.lora import load_adapter
+from openledger_ml.models.loading import load_causal_lm, load_tokenizer, weights_revision
+from openledger_ml.testing import smollm2_path, tiny_llama_path
+from openledger_modelfactory.domain import errors
+from openledger_modelfactory.training.loop import CRASH_HOOK_ENV
 from services.modelfactory.tests.chain_platform import Platform
 from services.modelfactory.tests.datanet_snapshot import DatanetSnapshot
 from services.modelfactory.tests.e2e import support
