@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from openledger_ml.models import load_tokenizer
-from openledger_modelfactory.training.data import prepare, steps_per_epoch
 
 from bench import modelfactory
+from openledger_ml.models import load_tokenizer
+from openledger_modelfactory.training.data import prepare, steps_per_epoch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
