@@ -58,7 +58,7 @@ async def test_base_model_is_registered_once(
 ) -> None:
     base = base_model(unique("base"))
     await gateway.ensure_base_model(base)
-    registry = await gateway.registry()
+    registry = await gateway.bound()
     on_chain = await registry.base_model(ModelRegistry.base_model_id(base.id))
     assert on_chain is not None
     assert on_chain.weights_hash == weights_hash(base.revision)
@@ -78,7 +78,7 @@ async def test_a_replica_that_lost_the_race_accepts_the_registration(
     await other.register_base_model(base)
     await other.close()
     await gateway.register_base_model(base)
-    registry = await gateway.registry()
+    registry = await gateway.bound()
     on_chain = await registry.base_model(ModelRegistry.base_model_id(base.id))
     assert on_chain is not None and on_chain.name == base.display_name
 
@@ -101,7 +101,7 @@ async def test_register_adapter_and_read_it_back(gateway: ModelRegistryGateway) 
         owner=owner,
         fee_per_1k_tokens=1234,
     )
-    registry = await gateway.registry()
+    registry = await gateway.bound()
     assert tx.status is TxStatus.SUCCEEDED
     assert tx.contract_address == registry.address
     assert tx.chain_id == await registry.w3.eth.chain_id

@@ -22,10 +22,12 @@ from openledger_kit.db.migrations import (
     upgrade,
 )
 from openledger_kit.db.session import make_sessionmaker, session_scope
+from openledger_kit.db.store import Store
 
 __all__ = [
     "INBOX_TABLE",
     "SQLITE_BEGIN_OPTION",
+    "Store",
     "add_inbox_table",
     "alembic_config",
     "claim_event",

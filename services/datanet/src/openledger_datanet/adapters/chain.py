@@ -8,108 +8,39 @@ is up and becomes ready once it is), sends every write from the service account 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from eth_account.signers.local import LocalAccount
-from web3 import AsyncWeb3
 from web3.types import TxReceipt
 
 from openledger_datanet.domain.model import ChainTx, TxStatus
 from openledger_kit.chain import (
-    DeploymentManifest,
     TransactionReverted,
-    TxSender,
-    connect,
-    load_account,
 )
 from openledger_kit.contracts import DatanetRegistry
+from openledger_kit.contracts.gateway import ContractGateway
 from openledger_kit.errors import FailedPrecondition
 
 logger = logging.getLogger(__name__)
 
 
-class RegistryGateway:
+class RegistryGateway(ContractGateway[DatanetRegistry]):
     """Reads and writes of the ``DatanetRegistry`` for the datanet service.
 
     ``account`` signs the writes (without one, writes raise ``FailedPrecondition``: a read-only
     gateway, e.g. for the CLI's proof checks).
     """
 
-    def __init__(
-        self,
-        rpc_url: str,
-        manifest_path: Path,
-        account: LocalAccount | None,
-        *,
-        receipt_timeout: float = 120.0,
-    ) -> None:
-        self._rpc_url = rpc_url
-        self._manifest_path = manifest_path
-        self._account = account
-        self._receipt_timeout = receipt_timeout
-        self._lock = asyncio.Lock()
-        self._w3: AsyncWeb3[Any] | None = None
-        self._registry: DatanetRegistry | None = None
-        self._chain_id = 0
-
-    @classmethod
-    def from_key_file(
-        cls,
-        rpc_url: str,
-        manifest_path: Path,
-        key_file: Path | None,
-        *,
-        receipt_timeout: float = 120.0,
-    ) -> RegistryGateway:
-        account = load_account(file=key_file) if key_file is not None else None
-        return cls(rpc_url, manifest_path, account, receipt_timeout=receipt_timeout)
-
-    @property
-    def address(self) -> str | None:
-        """The service account's address, if it has one."""
-        return None if self._account is None else str(self._account.address)
-
-    async def registry(self) -> DatanetRegistry:
-        """The bound contract, connecting on first use."""
-        async with self._lock:
-            if self._registry is None:
-                manifest = DeploymentManifest.load(self._manifest_path)
-                w3 = await connect(self._rpc_url, timeout=30.0)
-                try:
-                    sender = None
-                    if self._account is not None:
-                        sender = TxSender(w3, self._account, receipt_timeout=self._receipt_timeout)
-                    self._registry = await DatanetRegistry.load(manifest, w3, sender=sender)
-                    self._chain_id = int(await w3.eth.chain_id)
-                except BaseException:
-                    await w3.provider.disconnect()
-                    raise
-                self._w3 = w3
-            return self._registry
-
-    async def probe(self) -> bool:
-        """Readiness: the manifest names the registry and the L2 serves its code."""
-        registry = await self.registry()
-        code = await registry.w3.eth.get_code(registry.address)
-        return len(code) > 0
-
-    async def close(self) -> None:
-        if self._w3 is not None:
-            await self._w3.provider.disconnect()
-            self._w3 = None
-            self._registry = None
+    BINDING = DatanetRegistry
 
     # ------------------------------------------------------------------ writes
 
     async def create_datanet(
         self, datanet_id: bytes, curator: str, stake_required: int, metadata_hash: bytes
     ) -> ChainTx:
-        registry = await self.registry()
+        registry = await self.bound()
         return await self._write(
             registry,
             lambda: registry.create_datanet(datanet_id, curator, stake_required, metadata_hash),
@@ -118,7 +49,7 @@ class RegistryGateway:
     async def update_datanet(
         self, datanet_id: bytes, curator: str, stake_required: int, metadata_hash: bytes
     ) -> ChainTx:
-        registry = await self.registry()
+        registry = await self.bound()
         return await self._write(
             registry,
             lambda: registry.update_datanet(datanet_id, curator, stake_required, metadata_hash),
@@ -132,7 +63,7 @@ class RegistryGateway:
         record_count: int,
         jsonl_sha256: bytes,
     ) -> ChainTx:
-        registry = await self.registry()
+        registry = await self.bound()
         return await self._write(
             registry,
             lambda: registry.anchor_snapshot(
@@ -143,7 +74,7 @@ class RegistryGateway:
     async def slash(
         self, datanet_id: bytes, contributor: str, amount: int, reason_hash: bytes
     ) -> ChainTx:
-        registry = await self.registry()
+        registry = await self.bound()
         return await self._write(
             registry, lambda: registry.slash(datanet_id, contributor, amount, reason_hash)
         )
@@ -152,28 +83,28 @@ class RegistryGateway:
 
     async def stake_of(self, datanet_id: bytes, contributor: str) -> int:
         """Active stake (what counts toward ``stake_required``), in wei."""
-        registry = await self.registry()
+        registry = await self.bound()
         return (await registry.stake_of(datanet_id, contributor)).staked
 
     async def slash_cap(self, datanet_id: bytes, contributor: str) -> int:
-        registry = await self.registry()
+        registry = await self.bound()
         return await registry.slash_cap(datanet_id, contributor)
 
     async def anchored_root(self, datanet_id: bytes, sequence: int) -> bytes | None:
-        registry = await self.registry()
+        registry = await self.bound()
         snapshot = await registry.snapshot(datanet_id, sequence)
         return None if snapshot is None else snapshot.merkle_root
 
     async def verify_record(
         self, datanet_id: bytes, sequence: int, leaf: bytes, proof: Sequence[bytes]
     ) -> bool:
-        registry = await self.registry()
+        registry = await self.bound()
         return await registry.verify_record(datanet_id, sequence, leaf, proof)
 
     async def slashed_with(self, datanet_id: bytes, contributor: str, reason_hash: bytes) -> bool:
         """Whether a ``ContributorSlashed`` event with this reason hash is on chain (all three
         are indexed topics, so this is one ``eth_getLogs``)."""
-        registry = await self.registry()
+        registry = await self.bound()
         event = registry.contract.events.ContributorSlashed
         topic0 = "0x" + bytes(registry.w3.keccak(text=_signature(event.abi))).hex()
         address_topic = "0x" + bytes(12).hex() + contributor.lower().removeprefix("0x")
@@ -194,7 +125,7 @@ class RegistryGateway:
 
     async def curator_of(self, datanet_id: bytes) -> str | None:
         """The registered curator of a datanet; None when it is not registered."""
-        registry = await self.registry()
+        registry = await self.bound()
         datanet = await registry.datanet(datanet_id)
         return None if datanet is None else str(datanet.curator)
 
@@ -221,7 +152,7 @@ class RegistryGateway:
     async def _tx(self, registry: DatanetRegistry, receipt: Any, status: TxStatus) -> ChainTx:
         block = await registry.w3.eth.get_block(receipt["blockNumber"])
         return ChainTx(
-            chain_id=self._chain_id,
+            chain_id=self.chain_id,
             contract_address=str(registry.address),
             tx_hash=bytes(receipt["transactionHash"]),
             status=status,

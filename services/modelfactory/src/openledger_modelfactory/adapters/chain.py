@@ -9,27 +9,19 @@ an adapter exists only once registered, so there is no REVERTED ``ChainTx`` to k
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
-from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
-from web3 import AsyncWeb3
 from web3.types import TxReceipt
 
 from openledger_kit.chain import (
-    DeploymentManifest,
     ReceiptTimeout,
     TransactionReverted,
-    TxSender,
-    connect,
-    load_account,
 )
 from openledger_kit.contracts import AdapterRegistration, ModelRegistry
+from openledger_kit.contracts.gateway import ContractGateway
 from openledger_kit.errors import FailedPrecondition
 from openledger_modelfactory.domain.errors import RegistrationReverted, RegistrationTimeout
 from openledger_modelfactory.domain.model import DOMAIN, BaseModelInfo, ChainTx, TxStatus
@@ -49,81 +41,19 @@ def weights_hash(revision: str) -> bytes:
     return keccak(text=revision)
 
 
-class ModelRegistryGateway:
+class ModelRegistryGateway(ContractGateway[ModelRegistry]):
     """Reads and writes of the ``ModelRegistry`` for the modelfactory service.
 
     ``account`` signs the writes (without one, writes raise ``FailedPrecondition``).
     """
 
-    def __init__(
-        self,
-        rpc_url: str,
-        manifest_path: Path,
-        account: LocalAccount | None,
-        *,
-        receipt_timeout: float = 120.0,
-    ) -> None:
-        self._rpc_url = rpc_url
-        self._manifest_path = manifest_path
-        self._account = account
-        self._receipt_timeout = receipt_timeout
-        self._lock = asyncio.Lock()
-        self._w3: AsyncWeb3[Any] | None = None
-        self._registry: ModelRegistry | None = None
-        self._chain_id = 0
-
-    @classmethod
-    def from_key_file(
-        cls,
-        rpc_url: str,
-        manifest_path: Path,
-        key_file: Path | None,
-        *,
-        receipt_timeout: float = 120.0,
-    ) -> ModelRegistryGateway:
-        account = load_account(file=key_file) if key_file is not None else None
-        return cls(rpc_url, manifest_path, account, receipt_timeout=receipt_timeout)
-
-    @property
-    def address(self) -> str | None:
-        """The service account's address, if it has one."""
-        return None if self._account is None else str(self._account.address)
-
-    async def registry(self) -> ModelRegistry:
-        """The bound contract, connecting on first use."""
-        async with self._lock:
-            if self._registry is None:
-                manifest = DeploymentManifest.load(self._manifest_path)
-                w3 = await connect(self._rpc_url, timeout=30.0)
-                try:
-                    sender = None
-                    if self._account is not None:
-                        sender = TxSender(w3, self._account, receipt_timeout=self._receipt_timeout)
-                    self._registry = await ModelRegistry.load(manifest, w3, sender=sender)
-                    self._chain_id = int(await w3.eth.chain_id)
-                except BaseException:
-                    await w3.provider.disconnect()
-                    raise
-                self._w3 = w3
-            return self._registry
-
-    async def probe(self) -> bool:
-        """Readiness: the manifest names the registry and the L2 serves its code."""
-        registry = await self.registry()
-        code = await registry.w3.eth.get_code(registry.address)
-        return len(code) > 0
-
-    async def close(self) -> None:
-        if self._w3 is not None:
-            await self._w3.provider.disconnect()
-            self._w3 = None
-            self._registry = None
+    BINDING = ModelRegistry
 
     # ------------------------------------------------------------------ base models
 
     async def ensure_base_model(self, base: BaseModelInfo) -> None:
         """Register ``base`` in the on-chain catalogue unless it already is."""
-        registry = await self.registry()
+        registry = await self.bound()
         if not await registry.is_base_model_registered(ModelRegistry.base_model_id(base.id)):
             await self.register_base_model(base)
 
@@ -131,7 +61,7 @@ class ModelRegistryGateway:
         """Send the registration of ``base``. Another replica having registered it first is
         fine (the ``BaseModelAlreadyRegistered`` revert): base models are immutable, and every
         replica commits the same revision from the same catalogue."""
-        registry = await self.registry()
+        registry = await self.bound()
         self._require_sender(registry)
         try:
             await registry.register_base_model(
@@ -151,12 +81,12 @@ class ModelRegistryGateway:
 
     async def latest_version(self, adapter_id: str) -> int:
         """The latest registered version of ``adapter_id`` (0: none)."""
-        registry = await self.registry()
+        registry = await self.bound()
         return await registry.latest_version(adapter_id)
 
     async def registration(self, adapter_id: str, version: int) -> RegisteredAdapter | None:
         """What the registry holds for ``{adapter_id}@{version}``; None if not registered."""
-        registry = await self.registry()
+        registry = await self.bound()
         adapter = await registry.adapter(ModelRegistry.adapter_key(adapter_id, version))
         if adapter is None:
             return None
@@ -179,7 +109,7 @@ class ModelRegistryGateway:
         ``RegistrationReverted`` (refused in estimation or on chain: nothing registered) or
         ``RegistrationTimeout`` (no receipt in time: it may still be mined, so the caller
         looks it up with ``registration`` before trying again)."""
-        registry = await self.registry()
+        registry = await self.bound()
         self._require_sender(registry)
         registration = AdapterRegistration(
             adapter_id=adapter_id,
@@ -219,7 +149,7 @@ class ModelRegistryGateway:
     async def _tx(self, registry: ModelRegistry, receipt: TxReceipt) -> ChainTx:
         block = await registry.w3.eth.get_block(receipt["blockNumber"])
         return ChainTx(
-            chain_id=self._chain_id,
+            chain_id=self.chain_id,
             contract_address=str(registry.address),
             tx_hash=bytes(receipt["transactionHash"]),
             status=TxStatus.SUCCEEDED,

@@ -1,21 +1,10 @@
-"""The engine and the unit-of-work helpers every part of the repository shares."""
+"""The repository's base: the kit's unit-of-work store on this service's migrations."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Self, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
-
-from openledger_kit.db import (
-    SQLITE_BEGIN_OPTION,
-    make_engine,
-    make_sessionmaker,
-    session_scope,
-    upgrade,
-)
+from openledger_kit.db.store import Store as KitStore
 
 T = TypeVar("T")
 
@@ -23,47 +12,5 @@ MIGRATIONS = "openledger_datanet:migrations"
 """Alembic script location of the service's migrations."""
 
 
-class Store:
-    """The engine, its write and read sessionmakers, and one transaction per call."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._writes: sessionmaker[Session] = make_sessionmaker(engine)
-        self._reads: sessionmaker[Session] = make_sessionmaker(
-            engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
-        )
-
-    @classmethod
-    def open(
-        cls, database_url: str, *, migrate: bool = True, busy_timeout_seconds: float = 30.0
-    ) -> Self:
-        """A repository on ``database_url`` (``sqlite:///path``, ``postgresql+psycopg://…``),
-        upgraded to the newest schema unless ``migrate`` is False."""
-        repository = cls(make_engine(database_url, busy_timeout_seconds=busy_timeout_seconds))
-        if migrate:
-            repository.migrate()
-        return repository
-
-    def migrate(self) -> None:
-        """Upgrade the schema to the newest migration (nothing when already there)."""
-        upgrade(self.engine, MIGRATIONS)
-
-    def close(self) -> None:
-        """Close the engine's connections."""
-        self.engine.dispose()
-
-    def _write(self, work: Callable[[Session], T]) -> T:
-        # A unique-key race (PostgreSQL, or two writers of one request id) surfaces as an
-        # IntegrityError at flush; the retry then sees the winner's row and answers from it.
-        for attempt in range(3):
-            try:
-                with session_scope(self._writes) as session:
-                    return work(session)
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _read(self, work: Callable[[Session], T]) -> T:
-        with session_scope(self._reads) as session:
-            return work(session)
+class Store(KitStore):
+    MIGRATIONS = MIGRATIONS
