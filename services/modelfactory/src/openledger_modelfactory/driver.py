@@ -15,9 +15,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import queue
 import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit
@@ -56,9 +58,36 @@ def absolute(url: str) -> str:
     return str(Path(url).expanduser().resolve())
 
 
-async def read_snapshot(spec: RunSpec, settings: Settings) -> list[SnapshotRecordData]:
-    """The snapshot's records, after checking it is the SUCCEEDED snapshot with the Merkle root
-    and record count the job was created with (else ``SNAPSHOT_UNAVAILABLE``)."""
+STREAM_BUFFER = 1000
+"""Records read ahead of the tokenizer (one ExportSnapshot message holds up to 1000)."""
+
+
+def stream_snapshot(spec: RunSpec, settings: Settings) -> Iterator[SnapshotRecordData]:
+    """The snapshot's records in order, as they arrive: only the tokenized examples are kept,
+    never the whole snapshot. The gRPC stream runs on its own event loop in a thread, a bounded
+    queue ahead of the consumer; its errors (``RunError``) are raised where the iteration is."""
+    items: queue.Queue[SnapshotRecordData | BaseException | None] = queue.Queue(STREAM_BUFFER)
+
+    def produce() -> None:
+        try:
+            asyncio.run(read_snapshot(spec, settings, items.put))
+            items.put(None)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            items.put(exc)
+
+    threading.Thread(target=produce, name="snapshot-stream", daemon=True).start()
+    while (item := items.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+async def read_snapshot(
+    spec: RunSpec, settings: Settings, emit: Callable[[SnapshotRecordData], None]
+) -> None:
+    """Pass the snapshot's records to ``emit``, after checking it is the SUCCEEDED snapshot with
+    the Merkle root the job was created on, and that every record came (else
+    ``SNAPSHOT_UNAVAILABLE``)."""
     name = spec.config.snapshot
     token = settings.service_token.get_secret_value() if settings.service_token else None
     snapshots = DatanetSnapshots(
@@ -77,14 +106,16 @@ async def read_snapshot(spec: RunSpec, settings: Settings) -> list[SnapshotRecor
                 f"{name} has Merkle root {root}, the job was created on "
                 f"{spec.snapshot_merkle_root}",
             )
-        records = [record async for record in snapshots.records(name)]
-        if len(records) != info.record_count:
+        count = 0
+        async for record in snapshots.records(name):
+            emit(record)
+            count += 1
+        if count != info.record_count:
             raise RunError(
                 events.SNAPSHOT_UNAVAILABLE,
-                f"{name} streamed {len(records)} of {info.record_count} records",
+                f"{name} streamed {count} of {info.record_count} records",
                 retryable=True,
             )
-        return records
     except OpenLedgerError as err:
         raise RunError(
             events.SNAPSHOT_UNAVAILABLE,
@@ -96,7 +127,7 @@ async def read_snapshot(spec: RunSpec, settings: Settings) -> list[SnapshotRecor
 
 
 def prepare_data(
-    spec: RunSpec, settings: Settings, records: list[SnapshotRecordData]
+    spec: RunSpec, settings: Settings, records: Iterable[SnapshotRecordData]
 ) -> tuple[PreparedData, str]:
     """Prepare the examples and store them; returns them and their object-store digest."""
     from openledger_ml.models.loading import load_tokenizer
@@ -125,8 +156,7 @@ def run(spec: RunSpec, settings: Settings, channel: RunChannel) -> RunFinished |
     """Prepare, train on Ray, and return the outcome; ``RunError`` for a known failure."""
     import ray
 
-    records = asyncio.run(read_snapshot(spec, settings))
-    data, digest = prepare_data(spec, settings, records)
+    data, digest = prepare_data(spec, settings, stream_snapshot(spec, settings))
     config = spec.config
     channel.publish(
         spec.job_id,

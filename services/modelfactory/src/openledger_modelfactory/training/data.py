@@ -112,10 +112,13 @@ def prepare(
     for record in records:
         try:
             slots = extract_slots(config.task_template, record.content, config.field_mapping)
+            # A chat the template cannot split turn by turn is unusable too, not a failed job.
+            example = tokenize_example(
+                config.task_template, slots, tokenizer, config.max_seq_length
+            )
         except SlotError:
             skipped += 1
             continue
-        example = tokenize_example(config.task_template, slots, tokenizer, config.max_seq_length)
         if example.truncated:
             truncated += 1
         if example.loss_tokens == 0:
