@@ -115,6 +115,7 @@ async def test_register_adapter_and_read_it_back(gateway: ModelRegistryGateway) 
     assert registered.adapter_sha256 == sha
     assert registered.owner == owner
     assert registered.version == 1
+    assert registered.transaction == tx  # found again from the registry's event
     on_chain = await registry.adapter(ModelRegistry.adapter_key(adapter_id, 1))
     assert on_chain is not None
     assert on_chain.snapshot_roots == (root,)
@@ -181,6 +182,8 @@ async def test_no_receipt_is_registration_timeout_and_the_tx_can_be_found_later(
         await w3.provider.make_request("evm_mine", [])
     registered = await gateway.registration(adapter_id, 1)
     assert registered is not None and registered.adapter_sha256 == sha
+    assert registered.transaction is not None
+    assert registered.transaction.tx_hash == bytes(HexBytes(timeout.value.tx_hash))
     await gateway.close()
 
 

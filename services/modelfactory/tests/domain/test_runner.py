@@ -354,7 +354,7 @@ async def test_finalization_after_a_crash_reuses_the_registration_on_chain(world
     model_sha = bytes.fromhex(finished.files["adapter_model.safetensors"].sha256)
     # The runner had stored the version and sent the registration, then crashed.
     await world.registry.ensure_base_model(tiny_base())
-    await world.registry.register_adapter(
+    sent = await world.registry.register_adapter(
         adapter_id=adapter_id,
         version=1,
         adapter_sha256=model_sha,
@@ -374,7 +374,9 @@ async def test_finalization_after_a_crash_reuses_the_registration_on_chain(world
     await eventually(in_state(world, job.id, JobState.SUCCEEDED), "the job succeeds")
     done = world.job(job.id)
     assert done.adapter == f"{adapter_id}@1" and world.launcher.specs == []
-    assert world.repo.get_adapter(adapter_id).adapter_sha256 == model_sha
+    stored = world.repo.get_adapter(adapter_id)
+    assert stored.adapter_sha256 == model_sha
+    assert stored.registration == sent  # the evidence is the transaction that was sent
     assert await world.registry.latest_version(adapter_id) == 1
 
 

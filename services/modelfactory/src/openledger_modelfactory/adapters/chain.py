@@ -87,11 +87,24 @@ class ModelRegistryGateway(ContractGateway[ModelRegistry]):
     async def registration(self, adapter_id: str, version: int) -> RegisteredAdapter | None:
         """What the registry holds for ``{adapter_id}@{version}``; None if not registered."""
         registry = await self.bound()
-        adapter = await registry.adapter(ModelRegistry.adapter_key(adapter_id, version))
+        key = ModelRegistry.adapter_key(adapter_id, version)
+        adapter = await registry.adapter(key)
         if adapter is None:
             return None
+        # The transaction that registered it, from the registry's event (indexed by key), so a
+        # registration found after a crash or a receipt timeout keeps its on-chain evidence.
+        logs = await registry.contract.events.AdapterRegistered.get_logs(
+            argument_filters={"adapterKey": key}, from_block=0
+        )
+        transaction = None
+        if logs:
+            receipt = await registry.w3.eth.get_transaction_receipt(logs[-1]["transactionHash"])
+            transaction = await self._tx(registry, receipt)
         return RegisteredAdapter(
-            version=adapter.version, owner=adapter.owner, adapter_sha256=adapter.adapter_sha256
+            version=adapter.version,
+            owner=adapter.owner,
+            adapter_sha256=adapter.adapter_sha256,
+            transaction=transaction,
         )
 
     async def register_adapter(

@@ -61,6 +61,8 @@ class RegisteredAdapter:
     version: int
     owner: str
     adapter_sha256: bytes
+    transaction: ChainTx | None = None
+    """The registering transaction, when the chain still has its log."""
 
 
 class Registry(Protocol):

@@ -53,7 +53,14 @@ from openledger_modelfactory.domain.model import (
     TxStatus,
     utcnow,
 )
-from openledger_modelfactory.domain.ports import Catalogue, Events, Launcher, Registry, RunChannel
+from openledger_modelfactory.domain.ports import (
+    Catalogue,
+    Events,
+    Launcher,
+    RegisteredAdapter,
+    Registry,
+    RunChannel,
+)
 from openledger_modelfactory.training.events import (
     AttemptStarted,
     CheckpointSaved,
@@ -483,7 +490,7 @@ class JobRunner:
             version = None  # taken by another adapter meanwhile: take the next one
         lineage = await asyncio.to_thread(self._store_lineage, job, finished, files, version)
         if on_chain is not None:
-            tx = ChainTx(chain_id=0, contract_address="", status=TxStatus.SUCCEEDED)
+            tx = _found_registration(on_chain)
         else:
             try:
                 tx = await self.registry.register_adapter(
@@ -503,7 +510,7 @@ class JobRunner:
                 if late is None or late.adapter_sha256 != model.sha256:
                     await self._fail(drive, errors.REGISTRATION_TIMEOUT, timeout.message)
                     return
-                tx = ChainTx(chain_id=0, contract_address="", status=TxStatus.SUCCEEDED)
+                tx = _found_registration(late)
         adapter = _adapter(job, finished, files, lineage, version, tx)
         now = utcnow()
 
@@ -770,3 +777,11 @@ def _adapter(
         fee_per_1k_tokens=job.config.fee_per_1k_tokens,
         create_time=utcnow(),
     )
+
+
+def _found_registration(registered: RegisteredAdapter) -> ChainTx:
+    """The transaction of a registration found on chain (after a crash or a receipt timeout);
+    a bare SUCCEEDED record only when the chain no longer has its log."""
+    if registered.transaction is not None:
+        return registered.transaction
+    return ChainTx(chain_id=0, contract_address="", status=TxStatus.SUCCEEDED)
