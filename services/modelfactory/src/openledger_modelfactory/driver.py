@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import cast
 from urllib.parse import urlsplit
 
 from openledger_kit.errors import OpenLedgerError, Unavailable
@@ -65,29 +66,44 @@ STREAM_BUFFER = 1000
 def stream_snapshot(spec: RunSpec, settings: Settings) -> Iterator[SnapshotRecordData]:
     """The snapshot's records in order, as they arrive: only the tokenized examples are kept,
     never the whole snapshot. The gRPC stream runs on its own event loop in a thread, a bounded
-    queue ahead of the consumer; its errors (``RunError``) are raised where the iteration is."""
-    items: queue.Queue[SnapshotRecordData | BaseException | None] = queue.Queue(STREAM_BUFFER)
+    queue ahead of the consumer. Returns once the snapshot is checked (raising its
+    ``RunError`` here, before anything else is loaded); later errors are raised where the
+    iteration is."""
+    items: queue.Queue[object] = queue.Queue(STREAM_BUFFER)
 
     def produce() -> None:
         try:
-            asyncio.run(read_snapshot(spec, settings, items.put))
-            items.put(None)
+            asyncio.run(read_snapshot(spec, settings, items.put, lambda: items.put(_CHECKED)))
+            items.put(_END)
         except BaseException as exc:  # handed to the consumer, which raises it
             items.put(exc)
 
+    def records() -> Iterator[SnapshotRecordData]:
+        while (item := items.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield cast(SnapshotRecordData, item)
+
     threading.Thread(target=produce, name="snapshot-stream", daemon=True).start()
-    while (item := items.get()) is not None:
-        if isinstance(item, BaseException):
-            raise item
-        yield item
+    first = items.get()
+    if isinstance(first, BaseException):
+        raise first
+    return records()
+
+
+_CHECKED = object()
+_END = object()
 
 
 async def read_snapshot(
-    spec: RunSpec, settings: Settings, emit: Callable[[SnapshotRecordData], None]
+    spec: RunSpec,
+    settings: Settings,
+    emit: Callable[[SnapshotRecordData], None],
+    checked: Callable[[], None],
 ) -> None:
-    """Pass the snapshot's records to ``emit``, after checking it is the SUCCEEDED snapshot with
-    the Merkle root the job was created on, and that every record came (else
-    ``SNAPSHOT_UNAVAILABLE``)."""
+    """Check that the snapshot is the SUCCEEDED one with the Merkle root the job was created on
+    (then call ``checked``), pass its records to ``emit``, and check that every record came
+    (else ``SNAPSHOT_UNAVAILABLE``)."""
     name = spec.config.snapshot
     token = settings.service_token.get_secret_value() if settings.service_token else None
     snapshots = DatanetSnapshots(
@@ -106,6 +122,7 @@ async def read_snapshot(
                 f"{name} has Merkle root {root}, the job was created on "
                 f"{spec.snapshot_merkle_root}",
             )
+        checked()
         count = 0
         async for record in snapshots.records(name):
             emit(record)
@@ -156,7 +173,8 @@ def run(spec: RunSpec, settings: Settings, channel: RunChannel) -> RunFinished |
     """Prepare, train on Ray, and return the outcome; ``RunError`` for a known failure."""
     import ray
 
-    data, digest = prepare_data(spec, settings, stream_snapshot(spec, settings))
+    records = stream_snapshot(spec, settings)
+    data, digest = prepare_data(spec, settings, records)
     config = spec.config
     channel.publish(
         spec.job_id,

@@ -134,6 +134,12 @@ async def test_stop_ends_the_drivers_process_group_also_after_a_restart(
     handle = await first.launch(run)
     pid = int(handle.split(":")[1])
     assert await first.alive(handle)
+    # The child shows the driver's command line only once it has exec'd.
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    for _ in range(200):
+        if b"openledger_modelfactory.driver" in cmdline.read_bytes():
+            break
+        await asyncio.sleep(0.05)
     # A launcher of a restarted service recognises the driver through /proc...
     restarted = LocalLauncher(values, stop_grace_seconds=30.0)
     assert await restarted.alive(handle)
