@@ -91,7 +91,8 @@ class World:
     async def stop(self) -> None:
         for runner, task in self._running:
             runner.stop()
-            await task
+            # Bounded, so a runner that fails to stop fails the test instead of hanging the run.
+            await asyncio.wait_for(task, 60)
         self._running.clear()
 
     def queue(self, **config: object) -> TrainingJob:
