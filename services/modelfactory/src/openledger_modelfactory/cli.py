@@ -130,9 +130,10 @@ async def follow_job(
 
 async def watch_with_progress(
     stub: pb_grpc.ModelFactoryServiceStub, name: str, console: Console | None = None
-) -> training_job_pb2.TrainingJobUpdate:
-    """Show a job's progress as a bar fed by ``WatchJob``; returns the terminal update."""
-    last = training_job_pb2.TrainingJobUpdate()
+) -> list[training_job_pb2.TrainingJobUpdate]:
+    """Show a job's progress as a bar fed by ``WatchJob``; returns every update received, the
+    terminal one last."""
+    updates: list[training_job_pb2.TrainingJobUpdate] = []
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -144,7 +145,7 @@ async def watch_with_progress(
     ) as progress:
         bar = progress.add_task(name, total=1.0, detail="")
         async for update in follow_job(stub, name):
-            last = update
+            updates.append(update)
             detail = f"{_state(update.state):<10} step {update.step}/{update.total_steps}"
             if update.loss:
                 detail += f" loss {update.loss:.3f}"
@@ -153,7 +154,7 @@ async def watch_with_progress(
             if update.message:
                 detail += f" · {update.message}"
             progress.update(bar, completed=update.progress, detail=detail)
-    return last
+    return updates
 
 
 def _print_update(update: training_job_pb2.TrainingJobUpdate) -> None:
@@ -248,7 +249,7 @@ def create(
                 return
             typer.echo(f"created {job.name} ({_state(job.state)})")
             if watch:
-                final = await watch_with_progress(stub, job.name)
+                final = (await watch_with_progress(stub, job.name))[-1]
                 _print_update(final)
                 if final.state != job_pb2.JOB_STATE_SUCCEEDED:
                     raise typer.Exit(1)
@@ -263,7 +264,7 @@ def watch(job: str, addr: AddrOption = None) -> None:
     async def work() -> None:
         channel, stub = _stub(addr)
         async with channel:
-            final = await watch_with_progress(stub, _name("jobs", job))
+            final = (await watch_with_progress(stub, _name("jobs", job)))[-1]
         _print_update(final)
         if final.state != job_pb2.JOB_STATE_SUCCEEDED:
             raise typer.Exit(1)

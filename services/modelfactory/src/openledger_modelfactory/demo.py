@@ -54,7 +54,7 @@ async def _demo(ctx: DemoContext) -> None:
             task_template=job_config_pb2.TASK_TEMPLATE_INSTRUCTION,
             field_mapping={"instruction": "/question", "output": "/answer"},
             preset="cpu-tiny",
-            epochs=4,
+            epochs=6,
             eval_fraction=0.2,
             fee_per_1k_tokens=str(10**15),
         )
@@ -73,9 +73,16 @@ async def _demo(ctx: DemoContext) -> None:
             f"{', '.join(job.config.lora.target_modules)}, {job.config.num_workers} Ray "
             f"worker(s), ≈{estimate.total_bytes / 2**20:.0f} MiB per worker"
         )
-        final = await watch_with_progress(stub, job.name, Console(file=ctx.out))
+        updates = await watch_with_progress(stub, job.name, Console(file=ctx.out))
+        final = updates[-1]
         if final.state != job_pb2.JOB_STATE_SUCCEEDED:
             raise RuntimeError(f"training failed: {final.error_reason}: {final.error_message}")
+        losses = [u.loss for u in updates if u.loss]
+        if losses:
+            ctx.say(
+                f"training loss {losses[0]:.3f} → {losses[-1]:.3f} over {final.step} steps "
+                f"({len(updates)} updates streamed by WatchJob)"
+            )
         adapter = (await stub.GetAdapter(pb.GetAdapterRequest(name=final.adapter))).adapter
         metrics = adapter.metrics
         ctx.say(
