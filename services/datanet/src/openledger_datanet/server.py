@@ -19,7 +19,6 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
-from sqlalchemy import text
 
 from openledger.datanet.v1 import datanet_service_pb2_grpc as pb_grpc
 from openledger_datanet.adapters.bus import EventPublisher
@@ -36,8 +35,14 @@ from openledger_datanet.worker import CurationWorker, consumer_for
 from openledger_kit import bus
 from openledger_kit.auth import Access, AuthPolicy, Rule
 from openledger_kit.auth.interceptor import AuthInterceptor
-from openledger_kit.server import DependencyCheck, GrpcService, create_server, new_registry
-from openledger_kit.server import redis_check as kit_redis_check
+from openledger_kit.server import (
+    DependencyCheck,
+    GrpcService,
+    create_server,
+    database_check,
+    new_registry,
+    redis_check,
+)
 from openledger_kit.store import ObjectStore, open_store
 
 logger = logging.getLogger(__name__)
@@ -163,17 +168,7 @@ def dependency_checks(
     """Redis, the database and (unless ``chain_required`` is off) the L2 with the registry
     deployed at the manifest's address."""
 
-    async def database() -> bool:
-        def ping() -> bool:
-            with repository.engine.connect() as connection:
-                return connection.execute(text("SELECT 1")).scalar() == 1
-
-        return await asyncio.to_thread(ping)
-
-    checks = [
-        kit_redis_check(settings.redis_url),
-        DependencyCheck(name="database", probe=database),
-    ]
+    checks = [redis_check(settings.redis_url), database_check(repository.engine)]
     if settings.chain_required:
         checks.append(DependencyCheck(name="l2", probe=gateway.probe, timeout_seconds=30.0))
     return checks

@@ -19,14 +19,19 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
-from sqlalchemy import text
 
 from openledger.modelfactory.v1 import modelfactory_service_pb2_grpc as pb_grpc
 from openledger_kit import bus
 from openledger_kit.auth import Access, AuthPolicy, Rule
 from openledger_kit.auth.interceptor import AuthInterceptor
-from openledger_kit.server import DependencyCheck, GrpcService, create_server, new_registry
-from openledger_kit.server import redis_check as kit_redis_check
+from openledger_kit.server import (
+    DependencyCheck,
+    GrpcService,
+    create_server,
+    database_check,
+    new_registry,
+    redis_check,
+)
 from openledger_kit.store import open_store
 from openledger_modelfactory.adapters.bus import EventPublisher, JobUpdateFeed
 from openledger_modelfactory.adapters.catalogue import ModelCatalogue
@@ -152,17 +157,7 @@ def dependency_checks(
     """Redis, the database and (unless ``chain_required`` is off) the L2 with the registry
     deployed at the manifest's address."""
 
-    async def database() -> bool:
-        def ping() -> bool:
-            with repository.engine.connect() as connection:
-                return connection.execute(text("SELECT 1")).scalar() == 1
-
-        return await asyncio.to_thread(ping)
-
-    checks = [
-        kit_redis_check(settings.redis_url),
-        DependencyCheck(name="database", probe=database),
-    ]
+    checks = [redis_check(settings.redis_url), database_check(repository.engine)]
     if settings.chain_required:
         checks.append(DependencyCheck(name="l2", probe=gateway.probe, timeout_seconds=30.0))
     return checks

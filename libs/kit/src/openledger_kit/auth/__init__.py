@@ -21,7 +21,12 @@ from openledger_kit.auth.credentials import (
 from openledger_kit.auth.digest import body_bytes, request_digest
 from openledger_kit.auth.nonces import InMemoryNonceStore, NonceStore, RedisNonceStore
 from openledger_kit.auth.policy import Access, AuthPolicy, Rule
-from openledger_kit.auth.principal import Principal, PrincipalKind, current_principal
+from openledger_kit.auth.principal import (
+    Principal,
+    PrincipalKind,
+    current_caller,
+    current_principal,
+)
 from openledger_kit.auth.signer import new_nonce, recover_signer, sign_request
 from openledger_kit.auth.verifier import RequestVerifier
 
@@ -39,6 +44,7 @@ __all__ = [
     "Rule",
     "bearer_metadata",
     "body_bytes",
+    "current_caller",
     "current_principal",
     "new_nonce",
     "parse_credentials",

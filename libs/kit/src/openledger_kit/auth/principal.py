@@ -11,8 +11,11 @@ import contextvars
 from dataclasses import dataclass
 from enum import Enum
 
+from eth_utils.address import to_checksum_address
+
 from openledger_kit.auth import reasons
 from openledger_kit.errors import Unauthenticated
+from openledger_kit.values import Caller
 
 
 class PrincipalKind(Enum):
@@ -66,3 +69,12 @@ def bind_principal(principal: Principal) -> contextvars.Token[Principal]:
 def unbind_principal(token: contextvars.Token[Principal]) -> None:
     """Undo :func:`bind_principal`."""
     _current.reset(token)
+
+
+def current_caller() -> Caller:
+    """The caller of the RPC being handled, as domain code takes it (address checksummed)."""
+    principal = current_principal()
+    address = str(to_checksum_address(principal.address)) if principal.address else None
+    return Caller(
+        address=address, admin=principal.admin, service=principal.kind is PrincipalKind.SERVICE
+    )

@@ -2,7 +2,7 @@
 on dependency checks, reflection, error mapping, Prometheus metrics, tracing and TLS."""
 
 from openledger_kit.server.bootstrap import GrpcService, create_server, run, serve
-from openledger_kit.server.dependencies import DependencyCheck, redis_check
+from openledger_kit.server.dependencies import DependencyCheck, database_check, redis_check
 from openledger_kit.server.errors import ErrorInterceptor
 from openledger_kit.server.health import HealthState
 from openledger_kit.server.metrics import (
@@ -32,6 +32,7 @@ __all__ = [
     "grpc_status",
     "metric_prefix",
     "new_registry",
+    "database_check",
     "redis_check",
     "rich_status",
     "run",

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from sqlalchemy import Engine, text
 
 logger = logging.getLogger(__name__)
 
@@ -75,5 +76,20 @@ def redis_check(url: str, *, name: str = "redis", timeout_seconds: float = 5.0) 
             return await client.ping()
         finally:
             await client.aclose()
+
+    return DependencyCheck(name=name, probe=ping, timeout_seconds=timeout_seconds)
+
+
+def database_check(
+    engine: Engine, *, name: str = "database", timeout_seconds: float = 5.0
+) -> DependencyCheck:
+    """A check that runs ``SELECT 1`` on ``engine`` (in a thread: the engine is synchronous)."""
+
+    def select_one() -> bool:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT 1")).scalar() == 1
+
+    async def ping() -> bool:
+        return await asyncio.to_thread(select_one)
 
     return DependencyCheck(name=name, probe=ping, timeout_seconds=timeout_seconds)

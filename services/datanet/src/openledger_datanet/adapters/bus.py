@@ -10,25 +10,20 @@ every consumer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
-from openledger.common.v1 import chain_pb2, object_ref_pb2
 from openledger.events.v1 import datanet_events_pb2 as events
 from openledger_datanet.domain.model import (
-    ChainTx,
     Contribution,
     ContributionStatus,
-    ObjectRef,
     Snapshot,
-    TxStatus,
     contribution_name,
     datanet_name,
 )
 from openledger_kit.bus import Publisher, catalogue
+from openledger_kit.values_proto import chain_tx_message, object_ref_message, timestamp
 
 CONTRIBUTION_STREAM = catalogue.DATANET_CONTRIBUTION
 SNAPSHOT_STREAM = catalogue.DATANET_SNAPSHOT
@@ -44,36 +39,6 @@ def curated_event_id(contribution_id: str) -> str:
 
 def snapshot_event_id(datanet_id: str, sequence: int) -> str:
     return f"snapshot:{datanet_id}:{sequence}"
-
-
-def timestamp(when: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(when)
-    return stamp
-
-
-def chain_tx_message(tx: ChainTx) -> chain_pb2.ChainTransaction:
-    message = chain_pb2.ChainTransaction(
-        chain_id=tx.chain_id,
-        contract_address=tx.contract_address,
-        tx_hash=tx.tx_hash,
-        status=(
-            f"CHAIN_TRANSACTION_STATUS_{tx.status.value}"
-            if tx.tx_hash or tx.status is not TxStatus.PENDING
-            else "CHAIN_TRANSACTION_STATUS_UNSPECIFIED"
-        ),
-        block_number=tx.block_number,
-        block_hash=tx.block_hash,
-    )
-    if tx.block_time is not None:
-        message.block_time.CopyFrom(timestamp(tx.block_time))
-    return message
-
-
-def object_ref_message(ref: ObjectRef) -> object_ref_pb2.ObjectRef:
-    return object_ref_pb2.ObjectRef(
-        uri=ref.uri, sha256=ref.sha256, size_bytes=ref.size_bytes, media_type=ref.media_type
-    )
 
 
 def submitted_message(contribution: Contribution) -> events.ContributionSubmitted:

@@ -22,7 +22,6 @@ from openledger.datanet.v1 import (
     datanet_pb2,
     snapshot_pb2,
 )
-from openledger_datanet.adapters.bus import chain_tx_message, object_ref_message
 from openledger_datanet.domain.curation import (
     Metrics,
     PiiAction,
@@ -45,6 +44,7 @@ from openledger_datanet.domain.model import (
 )
 from openledger_datanet.domain.service import ContributorView, InclusionProof
 from openledger_datanet.domain.snapshot import SnapshotRecord
+from openledger_kit.values_proto import chain_tx_message, object_ref_message
 
 E = TypeVar("E", bound=enum.Enum)
 

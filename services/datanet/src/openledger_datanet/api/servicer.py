@@ -8,34 +8,20 @@ from collections.abc import AsyncIterator
 from datetime import UTC as _UTC
 from typing import Any
 
-from eth_utils.address import to_checksum_address
-
 from openledger.datanet.v1 import datanet_service_pb2 as pb
 from openledger.datanet.v1 import datanet_service_pb2_grpc as pb_grpc
 from openledger_datanet.api import convert
 from openledger_datanet.domain import validation
 from openledger_datanet.domain.errors import invalid
-from openledger_datanet.domain.ports import Caller
 from openledger_datanet.domain.service import DatanetService, DatanetSpec
 from openledger_datanet.domain.submission import RecordInput
-from openledger_kit.auth import PrincipalKind, current_principal
+from openledger_kit.auth import current_caller
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["DatanetService"].full_name
 """``openledger.datanet.v1.DatanetService``."""
 
 ALL_DATANETS = "datanets/-"
 EXPORT_MESSAGE_BYTES = 3 * 1024 * 1024
-
-
-def caller() -> Caller:
-    """The authenticated caller of the current RPC, as the domain sees it."""
-    principal = current_principal()
-    address = str(to_checksum_address(principal.address)) if principal.address else None
-    return Caller(
-        address=address,
-        admin=principal.admin,
-        service=principal.kind is PrincipalKind.SERVICE,
-    )
 
 
 def _parent(value: str, field: str = "parent") -> str | None:
@@ -69,7 +55,7 @@ class DatanetServicer(pb_grpc.DatanetServiceServicer):
             curator=d.curator,
         )
         datanet = await self.service.create_datanet(
-            caller(), request.request_id, request.datanet_id, spec
+            current_caller(), request.request_id, request.datanet_id, spec
         )
         return pb.CreateDatanetResponse(datanet=convert.datanet_to_proto(datanet))
 
@@ -118,7 +104,7 @@ class DatanetServicer(pb_grpc.DatanetServiceServicer):
                 d.curation_policy, "datanet.curation_policy"
             )
         datanet = await self.service.update_datanet(
-            caller(), request.request_id, datanet_id, paths, values, etag=d.etag
+            current_caller(), request.request_id, datanet_id, paths, values, etag=d.etag
         )
         return pb.UpdateDatanetResponse(datanet=convert.datanet_to_proto(datanet))
 
@@ -135,7 +121,9 @@ class DatanetServicer(pb_grpc.DatanetServiceServicer):
             )
             for r in request.records
         ]
-        response = await self.service.submit(caller(), request.request_id, datanet_id, records)
+        response = await self.service.submit(
+            current_caller(), request.request_id, datanet_id, records
+        )
         results = []
         for result in response.results:
             item = pb.ContributionSubmissionResult(
@@ -161,14 +149,16 @@ class DatanetServicer(pb_grpc.DatanetServiceServicer):
         self, request: pb.GetContributionRequest, context: Any
     ) -> pb.GetContributionResponse:
         datanet_id, contribution_id = validation.contribution_name(request.name)
-        contribution = await self.service.get_contribution(caller(), datanet_id, contribution_id)
+        contribution = await self.service.get_contribution(
+            current_caller(), datanet_id, contribution_id
+        )
         return pb.GetContributionResponse(contribution=convert.contribution_to_proto(contribution))
 
     async def ListContributions(  # noqa: N802
         self, request: pb.ListContributionsRequest, context: Any
     ) -> pb.ListContributionsResponse:
         page = await self.service.list_contributions(
-            caller(),
+            current_caller(),
             _parent(request.parent),
             page_size=request.page_size,
             page_token=request.page_token,
@@ -208,7 +198,7 @@ class DatanetServicer(pb_grpc.DatanetServiceServicer):
         self, request: pb.CreateSnapshotRequest, context: Any
     ) -> pb.CreateSnapshotResponse:
         snapshot = await self.service.create_snapshot(
-            caller(),
+            current_caller(),
             request.request_id,
             validation.datanet_name(request.parent, "parent"),
             request.description,

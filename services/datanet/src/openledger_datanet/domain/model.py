@@ -24,6 +24,9 @@ from eth_utils.crypto import keccak
 from openledger_datanet.domain.curation import Metrics, Policy, Redaction, Rejection
 from openledger_kit.bus import new_event_id
 from openledger_kit.errors import InvalidArgument
+from openledger_kit.values import ChainTx as ChainTx
+from openledger_kit.values import ObjectRef as ObjectRef
+from openledger_kit.values import TxStatus as TxStatus
 
 T = TypeVar("T")
 
@@ -114,15 +117,6 @@ class JobState(enum.StrEnum):
     FAILED = "FAILED"
 
 
-class TxStatus(enum.StrEnum):
-    """Where a chain transaction the service sent stands (``common.v1.ChainTransactionStatus``)."""
-
-    PENDING = "PENDING"
-    SUCCEEDED = "SUCCEEDED"
-    REVERTED = "REVERTED"
-    DROPPED = "DROPPED"
-
-
 class PenaltyKind(enum.StrEnum):
     SLASH = "SLASH"
     SUSPENSION = "SUSPENSION"
@@ -144,29 +138,6 @@ class Standing(enum.StrEnum):
     GOOD = "GOOD"
     INSUFFICIENT_STAKE = "INSUFFICIENT_STAKE"
     SUSPENDED = "SUSPENDED"
-
-
-@dataclass(frozen=True)
-class ChainTx:
-    """An L2 transaction the service sent to the ``DatanetRegistry``."""
-
-    chain_id: int
-    contract_address: str
-    tx_hash: bytes = b""
-    status: TxStatus = TxStatus.PENDING
-    block_number: int = 0
-    block_hash: bytes = b""
-    block_time: datetime | None = None
-
-
-@dataclass(frozen=True)
-class ObjectRef:
-    """An object in the content-addressed store (``common.v1.ObjectRef``)."""
-
-    uri: str
-    sha256: bytes
-    size_bytes: int
-    media_type: str
 
 
 @dataclass(frozen=True)

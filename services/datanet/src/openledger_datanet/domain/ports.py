@@ -5,10 +5,10 @@ same kind of narrow calls)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from openledger_datanet.domain.model import ChainTx, Contribution, Snapshot
+from openledger_kit.values import Caller as Caller
 
 
 class Registry(Protocol):
@@ -54,21 +54,3 @@ class Events(Protocol):
     ) -> None: ...
 
     async def snapshot_published(self, snapshot: Snapshot) -> None: ...
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is calling, as the domain sees it: a user's checksummed address, the admin role, or
-    another service (the shared token)."""
-
-    address: str | None = None
-    admin: bool = False
-    service: bool = False
-
-    @property
-    def privileged(self) -> bool:
-        """Admins and services may act for any curator or contributor."""
-        return self.admin or self.service
-
-    def is_(self, address: str) -> bool:
-        return self.address is not None and self.address.lower() == address.lower()

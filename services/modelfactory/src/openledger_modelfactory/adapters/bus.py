@@ -12,28 +12,25 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from google.protobuf.duration_pb2 import Duration
-from google.protobuf.timestamp_pb2 import Timestamp
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
-from openledger.common.v1 import chain_pb2, job_pb2, object_ref_pb2
+from openledger.common.v1 import job_pb2
 from openledger.events.v1 import modelfactory_events_pb2 as events
 from openledger_kit.bus import MalformedEvent, Publisher, catalogue, open_envelope
 from openledger_kit.bus.connection import require_bytes_client
 from openledger_kit.bus.envelope import open_payload
+from openledger_kit.values_proto import chain_tx_message, object_ref_message, timestamp
 from openledger_modelfactory.domain.model import (
     Adapter,
-    ChainTx,
     JobState,
     JobUpdate,
-    ObjectRef,
     Progress,
     TrainingJob,
-    TxStatus,
     job_name,
 )
 
@@ -56,12 +53,6 @@ def adapter_event_id(adapter_ref: str) -> str:
 # ---------------------------------------------------------------------------------- messages
 
 
-def timestamp(when: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(when)
-    return stamp
-
-
 def duration(seconds: float) -> Duration:
     value = Duration()
     value.FromNanoseconds(round(seconds * 1e9))
@@ -71,30 +62,6 @@ def duration(seconds: float) -> Duration:
 def job_state(state: JobState) -> str:
     """The ``common.v1.JobState`` value name, which message constructors accept."""
     return f"JOB_STATE_{state.value}"
-
-
-def chain_tx_message(tx: ChainTx) -> chain_pb2.ChainTransaction:
-    message = chain_pb2.ChainTransaction(
-        chain_id=tx.chain_id,
-        contract_address=tx.contract_address,
-        tx_hash=tx.tx_hash,
-        status=(
-            f"CHAIN_TRANSACTION_STATUS_{tx.status.value}"
-            if tx.tx_hash or tx.status is not TxStatus.PENDING
-            else "CHAIN_TRANSACTION_STATUS_UNSPECIFIED"
-        ),
-        block_number=tx.block_number,
-        block_hash=tx.block_hash,
-    )
-    if tx.block_time is not None:
-        message.block_time.CopyFrom(timestamp(tx.block_time))
-    return message
-
-
-def object_ref_message(ref: ObjectRef) -> object_ref_pb2.ObjectRef:
-    return object_ref_pb2.ObjectRef(
-        uri=ref.uri, sha256=ref.sha256, size_bytes=ref.size_bytes, media_type=ref.media_type
-    )
 
 
 def job_updated_message(job: TrainingJob, update: JobUpdate) -> events.TrainingJobUpdated:

@@ -22,13 +22,8 @@ from openledger.modelfactory.v1 import (
     modelfactory_service_pb2,
     training_job_pb2,
 )
-from openledger_modelfactory.adapters.bus import (
-    chain_tx_message,
-    duration,
-    job_state,
-    object_ref_message,
-    timestamp,
-)
+from openledger_kit.values_proto import chain_tx_message, object_ref_message, timestamp
+from openledger_modelfactory.adapters.bus import duration, job_state
 from openledger_modelfactory.domain.errors import invalid
 from openledger_modelfactory.domain.model import (
     Adapter,

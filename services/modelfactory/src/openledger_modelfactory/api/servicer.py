@@ -7,28 +7,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from eth_utils.address import to_checksum_address
-
 from openledger.modelfactory.v1 import modelfactory_service_pb2 as pb
 from openledger.modelfactory.v1 import modelfactory_service_pb2_grpc as pb_grpc
-from openledger_kit.auth import PrincipalKind, current_principal
+from openledger_kit.auth import current_caller
 from openledger_modelfactory.api import convert
-from openledger_modelfactory.domain.model import Caller
 from openledger_modelfactory.domain.service import ModelFactory
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["ModelFactoryService"].full_name
 """``openledger.modelfactory.v1.ModelFactoryService``."""
-
-
-def caller() -> Caller:
-    """The authenticated caller of the current RPC, as the domain sees it."""
-    principal = current_principal()
-    address = str(to_checksum_address(principal.address)) if principal.address else None
-    return Caller(
-        address=address,
-        admin=principal.admin,
-        service=principal.kind is PrincipalKind.SERVICE,
-    )
 
 
 class ModelFactoryServicer(pb_grpc.ModelFactoryServiceServicer):
@@ -73,7 +59,7 @@ class ModelFactoryServicer(pb_grpc.ModelFactoryServiceServicer):
             display_name=job.display_name,
             owner=job.owner,
             config=convert.job_config_from_proto(job.config),
-            caller=caller(),
+            caller=current_caller(),
             validate_only=request.validate_only,
         )
         return pb.CreateTrainingJobResponse(training_job=convert.training_job_to_proto(created))
@@ -105,7 +91,7 @@ class ModelFactoryServicer(pb_grpc.ModelFactoryServiceServicer):
     async def CancelJob(  # noqa: N802
         self, request: pb.CancelJobRequest, context: Any
     ) -> pb.CancelJobResponse:
-        job = await self.service.cancel_job(request.name, caller())
+        job = await self.service.cancel_job(request.name, current_caller())
         return pb.CancelJobResponse(training_job=convert.training_job_to_proto(job))
 
     async def WatchJob(  # noqa: N802
@@ -150,7 +136,7 @@ class ModelFactoryServicer(pb_grpc.ModelFactoryServiceServicer):
             include_features=request.include_attribution_features,
             start_file=request.start_file,
             start_offset=request.start_offset,
-            caller=caller(),
+            caller=current_caller(),
         )
         try:
             async for chunk in chunks:

@@ -21,6 +21,10 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from openledger_kit.bus import new_event_id
+from openledger_kit.values import Caller as Caller
+from openledger_kit.values import ChainTx as ChainTx
+from openledger_kit.values import ObjectRef as ObjectRef
+from openledger_kit.values import TxStatus as TxStatus
 from openledger_ml.templates import TaskTemplate
 
 __all__ = ["TaskTemplate"]
@@ -92,36 +96,6 @@ class BaseModelSource(enum.StrEnum):
     LOCAL_PATH = "LOCAL_PATH"
     HUB = "HUB"
     PACKAGED = "PACKAGED"
-
-
-class TxStatus(enum.StrEnum):
-    PENDING = "PENDING"
-    SUCCEEDED = "SUCCEEDED"
-    REVERTED = "REVERTED"
-    DROPPED = "DROPPED"
-
-
-@dataclass(frozen=True)
-class ObjectRef:
-    """An object in the content-addressed store (``common.v1.ObjectRef``)."""
-
-    uri: str
-    sha256: bytes
-    size_bytes: int
-    media_type: str
-
-
-@dataclass(frozen=True)
-class ChainTx:
-    """An L2 transaction the service sent (``common.v1.ChainTransaction``)."""
-
-    chain_id: int
-    contract_address: str
-    tx_hash: bytes = b""
-    status: TxStatus = TxStatus.PENDING
-    block_number: int = 0
-    block_hash: bytes = b""
-    block_time: datetime | None = None
 
 
 # ---------------------------------------------------------------------------------- catalogue
@@ -463,19 +437,3 @@ class Page(Generic[T]):
     items: Sequence[T]
     next_page_token: str = ""
     total_size: int = 0
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is calling: a user's checksummed address, the admin role, or another service."""
-
-    address: str | None = None
-    admin: bool = False
-    service: bool = False
-
-    @property
-    def privileged(self) -> bool:
-        return self.admin or self.service
-
-    def is_(self, address: str) -> bool:
-        return self.address is not None and self.address.lower() == address.lower()
