@@ -108,9 +108,7 @@ class RouterSettings(ServiceSettings):
         "sqlite:///.run/inference/router.db", description="SQLAlchemy URL: pool membership"
     )
     heartbeat_interval_seconds: float = Field(2.0, gt=0, description="nodes heartbeat this often")
-    lease_seconds: float = Field(
-        6.0, gt=0, description="how long a heartbeat keeps a node ACTIVE"
-    )
+    lease_seconds: float = Field(6.0, gt=0, description="how long a heartbeat keeps a node ACTIVE")
     removal_grace_seconds: float = Field(
         60.0, gt=0, description="how long an UNHEALTHY node may come back before REMOVED"
     )
