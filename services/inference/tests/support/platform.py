@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from openledger_inference.domain.model import AdapterDescriptor, AdapterRef
 from openledger_inference.domain.ports import ServedModel
