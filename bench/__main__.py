@@ -14,6 +14,7 @@ BENCHES = {
     "bus": "bench.bus",
     "datanet": "bench.datanet",
     "modelfactory": "bench.modelfactory",
+    "inference": "bench.inference",
 }
 
 

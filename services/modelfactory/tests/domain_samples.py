@@ -6,12 +6,11 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
+from openledger_ml.catalogue import BaseModelInfo, BaseModelSource, TokenizerInfo
 from openledger_modelfactory.domain.model import (
     Adapter,
     AdapterMetrics,
     Attempt,
-    BaseModelInfo,
-    BaseModelSource,
     ChainTx,
     Checkpoint,
     JobPhase,
@@ -26,7 +25,6 @@ from openledger_modelfactory.domain.model import (
     ResolvedLora,
     SnapshotLineage,
     TaskTemplate,
-    TokenizerInfo,
     TrainingJob,
     TxStatus,
     new_id,

@@ -33,8 +33,8 @@ from openledger_kit.server import (
     redis_check,
 )
 from openledger_kit.store import open_store
+from openledger_ml.catalogue import ModelCatalogue
 from openledger_modelfactory.adapters.bus import EventPublisher, JobUpdateFeed
-from openledger_modelfactory.adapters.catalogue import ModelCatalogue
 from openledger_modelfactory.adapters.chain import ModelRegistryGateway
 from openledger_modelfactory.adapters.datanet import DatanetSnapshots
 from openledger_modelfactory.adapters.launcher import make_launcher

@@ -16,9 +16,12 @@ from hexbytes import HexBytes
 
 from openledger_kit.contracts import ModelRegistry
 from openledger_kit.errors import FailedPrecondition
+from openledger_ml.catalogue import BaseModelInfo
 from openledger_modelfactory.adapters.chain import ModelRegistryGateway, weights_hash
 from openledger_modelfactory.domain.errors import RegistrationReverted, RegistrationTimeout
-from openledger_modelfactory.domain.model import BaseModelInfo, TxStatus
+from openledger_modelfactory.domain.model import (
+    TxStatus,
+)
 from services.modelfactory.tests import domain_samples as samples
 from services.modelfactory.tests.chain_platform import Platform
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from openledger_ml.catalogue import BaseModelInfo, BaseModelSource, TokenizerInfo
 from openledger_modelfactory.domain.model import (
-    BaseModelInfo,
-    BaseModelSource,
     JobPhase,
     JobState,
     MemoryEstimate,
@@ -17,7 +16,6 @@ from openledger_modelfactory.domain.model import (
     ResolvedJobConfig,
     ResolvedLora,
     TaskTemplate,
-    TokenizerInfo,
     TrainingJob,
     new_id,
     utcnow,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from openledger_kit.errors import FailedPrecondition, InvalidArgument, NotFound
+from openledger_ml.catalogue import BaseModelInfo, BaseModelSource
 from openledger_modelfactory.domain.jobconfig import (
     DEFAULTS,
     base_model_id,
@@ -19,8 +20,6 @@ from openledger_modelfactory.domain.jobconfig import (
 from openledger_modelfactory.domain.model import (
     DOMAIN,
     AttributionSettings,
-    BaseModelInfo,
-    BaseModelSource,
     JobConfig,
     LoraSettings,
     Precision,

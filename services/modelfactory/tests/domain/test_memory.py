@@ -11,6 +11,7 @@ import pytest
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
+from openledger_ml.catalogue import BaseModelInfo, BaseModelSource
 from openledger_modelfactory.domain.jobconfig import preview
 from openledger_modelfactory.domain.memory import (
     FRAMEWORK_OVERHEAD,
@@ -18,8 +19,6 @@ from openledger_modelfactory.domain.memory import (
     lora_parameter_count,
 )
 from openledger_modelfactory.domain.model import (
-    BaseModelInfo,
-    BaseModelSource,
     Precision,
     ResolvedAttribution,
     ResolvedJobConfig,

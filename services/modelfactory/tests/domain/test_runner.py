@@ -18,8 +18,8 @@ import pytest
 from openledger_kit import bus
 from openledger_kit.store import LocalStore
 from openledger_kit.testing.processes import RedisProcess
+from openledger_ml.catalogue import ModelCatalogue
 from openledger_modelfactory.adapters.bus import EventPublisher
-from openledger_modelfactory.adapters.catalogue import ModelCatalogue
 from openledger_modelfactory.adapters.chain import ModelRegistryGateway
 from openledger_modelfactory.adapters.repository import Repository
 from openledger_modelfactory.adapters.run_channel import AsyncRunChannel, RunChannel

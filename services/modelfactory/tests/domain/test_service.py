@@ -30,8 +30,8 @@ from openledger_kit.errors import (
 )
 from openledger_kit.store import LocalStore
 from openledger_kit.testing.processes import RedisProcess
+from openledger_ml.catalogue import ModelCatalogue
 from openledger_modelfactory.adapters.bus import EventPublisher, JobUpdateFeed
-from openledger_modelfactory.adapters.catalogue import ModelCatalogue
 from openledger_modelfactory.adapters.repository import Repository
 from openledger_modelfactory.domain.model import (
     Adapter,

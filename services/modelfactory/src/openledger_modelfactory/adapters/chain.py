@@ -23,8 +23,13 @@ from openledger_kit.chain import (
 from openledger_kit.contracts import AdapterRegistration, ModelRegistry
 from openledger_kit.contracts.gateway import ContractGateway
 from openledger_kit.errors import FailedPrecondition
+from openledger_ml.catalogue import BaseModelInfo
 from openledger_modelfactory.domain.errors import RegistrationReverted, RegistrationTimeout
-from openledger_modelfactory.domain.model import DOMAIN, BaseModelInfo, ChainTx, TxStatus
+from openledger_modelfactory.domain.model import (
+    DOMAIN,
+    ChainTx,
+    TxStatus,
+)
 from openledger_modelfactory.domain.ports import RegisteredAdapter
 
 logger = logging.getLogger(__name__)

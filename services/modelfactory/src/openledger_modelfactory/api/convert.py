@@ -23,13 +23,13 @@ from openledger.modelfactory.v1 import (
     training_job_pb2,
 )
 from openledger_kit.values_proto import chain_tx_message, object_ref_message, timestamp
+from openledger_ml.catalogue import BaseModelInfo
 from openledger_modelfactory.adapters.bus import duration, job_state
 from openledger_modelfactory.domain.errors import invalid
 from openledger_modelfactory.domain.model import (
     Adapter,
     Attempt,
     AttributionSettings,
-    BaseModelInfo,
     Checkpoint,
     JobConfig,
     JobState,

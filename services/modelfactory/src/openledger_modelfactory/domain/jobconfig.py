@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from openledger_kit.errors import FailedPrecondition, InvalidArgument, NotFound
+from openledger_ml.catalogue import BASE_MODEL_ID, BaseModelInfo
 from openledger_ml.templates import (
     SLOTS,
     SlotError,
@@ -31,11 +32,9 @@ from openledger_ml.templates import (
 )
 from openledger_modelfactory.domain.model import (
     ADAPTER_ID,
-    BASE_MODEL_ID,
     DOMAIN,
     SNAPSHOT_NAME,
     AttributionSettings,
-    BaseModelInfo,
     JobConfig,
     LoraSettings,
     Precision,

