@@ -109,7 +109,7 @@ QUICK = Scale(
 )
 FULL = Scale(
     model="smollm2",
-    requests=48,
+    requests=32,
     max_tokens=32,
     prompt_lengths=(16, 32, 64, 128),
     rounds=3,
@@ -621,7 +621,7 @@ async def _run(scale: Scale, work: Path) -> BenchResult:
 
 
 def run(quick: bool) -> BenchResult:
-    """The tiny Llama with 16 requests (``quick``), or SmolLM2 with 48 requests."""
+    """The tiny Llama with 16 requests (``quick``), or SmolLM2 with 32 requests."""
     scale = QUICK if quick else FULL
     with tempfile.TemporaryDirectory(prefix="ol-bench-inference-") as scratch:
         return asyncio.run(_run(scale, Path(scratch)))

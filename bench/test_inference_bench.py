@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from bench import inference
+from openledger_inference.domain.model import AdapterRef
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,7 +31,7 @@ def test_adapters_are_distinct_rank_8_safetensors_and_prompts_cycle_their_length
     assert {c["r"] for c in configs} == {inference.LORA_RANK}
     assert all(sorted(c["target_modules"]) == ["q_proj", "v_proj"] for c in configs)
     hashes = {
-        inference.descriptor(model, inference.AdapterRef(f"bench-t-{i}", 1), d).adapter_sha256
+        inference.descriptor(model, AdapterRef(f"bench-t-{i}", 1), d).adapter_sha256
         for i, d in enumerate(directories)
     }
     assert len(hashes) == 3  # each seed draws its own weights

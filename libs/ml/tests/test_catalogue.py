@@ -14,6 +14,7 @@ from openledger_ml.catalogue import (
     CatalogueError,
     ModelCatalogue,
     default_catalogue_text,
+    load_base_model,
     parse_catalogue,
 )
 from openledger_ml.models import describe, smollm2_available
@@ -234,3 +235,21 @@ def test_default_targets_must_exist_in_the_model(tmp_path: Path) -> None:
 def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError, match="cannot read"):
         ModelCatalogue.load(tmp_path / "nope.yaml", tmp_path / "cache")
+
+
+def test_one_base_model_resolves_alone(tmp_path: Path) -> None:
+    body = f"""
+models:
+  - {{id: zeta, source: local_path, location: {tiny_llama_path()}}}
+  - {{id: other, source: packaged, location: tiny-llama}}
+"""
+    file = write(tmp_path, body)
+    cache = tmp_path / "cache"
+    zeta = load_base_model(file, cache, "zeta")
+    assert zeta is not None and zeta.available
+    # Only the entry asked for is materialised: the packaged one is not built.
+    assert not (cache / "tiny-llama").exists()
+    assert zeta == ModelCatalogue.load(file, cache).get("zeta")
+    assert load_base_model(file, cache, "nobody") is None
+    with pytest.raises(CatalogueError, match="cannot read"):
+        load_base_model(tmp_path / "nope.yaml", cache, "zeta")
