@@ -23,7 +23,6 @@ from decimal import Decimal
 from typing import Any
 
 import redis.asyncio as aioredis
-from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from rich.table import Table
 
@@ -34,7 +33,12 @@ from openledger.inference.v1 import inference_pool_service_pb2_grpc as pb_grpc
 from openledger.modelfactory.v1 import job_config_pb2
 from openledger.modelfactory.v1 import modelfactory_service_pb2 as mf_pb
 from openledger.modelfactory.v1 import modelfactory_service_pb2_grpc as mf_pb_grpc
-from openledger_inference.localnet import MODELFACTORY_ADDR_ENV, OPENAI_URL_ENV, ROUTER_ADDR_ENV
+from openledger_inference.localnet import (
+    MODELFACTORY_ADDR_ENV,
+    OPENAI_PAYER_KEY_INDEX,
+    OPENAI_URL_ENV,
+    ROUTER_ADDR_ENV,
+)
 from openledger_kit.bus.envelope import open_envelope, open_payload
 from openledger_kit.chain import parse_private_key
 from openledger_kit.client import connect
@@ -46,9 +50,9 @@ from openledger_ml.templates import TaskTemplate, render_prompt
 DEPLOYMENT_ID = "openledger-local"
 BASE_MODEL = "smollm2-135m-instruct"
 COMPLETION_STREAM = "ol:inference:completion:v1"
-USER_KEY = 6
-"""The anvil development key of the demo's user (0 is the services' deployer, 1-5 the earlier
-steps' people, 7 the local inference provider)."""
+USER_KEY = OPENAI_PAYER_KEY_INDEX
+"""The anvil development key of the demo's user: the account the local router also bills
+keyless OpenAI-compatible requests to, so every answer of the step is paid by the same user."""
 
 QUESTIONS = (
     "How does regular exercise affect blood pressure?",
@@ -62,8 +66,8 @@ CALL_TIMEOUT_SECONDS = 180.0
 """A first request also fetches, checks and loads the adapter on the node."""
 WEI_PER_OPEN = Decimal(10**18)
 API_KEY = "openledger-demo"
-"""The local router's HTTP API has no keys file: it bills keyless requests (the OpenAI client
-always sends some key) to its default payer."""
+"""Any key: the local router's HTTP API has no keys file and bills every request to its
+default payer (the OpenAI client always sends some key)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,8 @@ class Answer:
 
 
 def _open(wei: int) -> str:
-    return f"{Decimal(wei) / WEI_PER_OPEN:.8f}"
+    """Wei as OPEN, exactly (fees are small fractions of an OPEN)."""
+    return format((Decimal(wei) / WEI_PER_OPEN).normalize(), "f")
 
 
 def _run(ctx: DemoContext) -> None:
@@ -101,16 +106,19 @@ async def _demo(ctx: DemoContext) -> None:
     try:
         since = await _stream_tail(bus)
         await _wait_for_active_node(ctx, pool)
-        template, prompt_template = await _adapter_template(ctx, adapter, user)
+        template, prompt_template = await _adapter_template(ctx, adapter)
         ctx.say(f"user {user.address} asks through the router; the signer pays each fee")
 
         rows = []
         for question in QUESTIONS:
             prompt = _adapter_prompt(template, prompt_template, question)
-            tuned = await _generate(pool, generation_pb2.GenerationSpec(
-                adapter=adapter, prompt=prompt, sampling=_greedy()))  # fmt: skip
-            base = await _generate(pool, generation_pb2.GenerationSpec(
-                base_model=BASE_MODEL, chat=_chat(question), sampling=_greedy()))  # fmt: skip
+            tuned_spec = generation_pb2.GenerationSpec(
+                adapter=adapter, prompt=prompt, sampling=_greedy()
+            )
+            base_spec = generation_pb2.GenerationSpec(
+                base_model=BASE_MODEL, chat=_chat(question), sampling=_greedy()
+            )
+            tuned, base = await _generate(pool, tuned_spec), await _generate(pool, base_spec)
             rows.append((question, base, tuned))
         table = Table(title=f"{BASE_MODEL} alone vs with adapter {adapter}", show_lines=True)
         for column in ("question", "base model", f"adapter {adapter}"):
@@ -161,9 +169,10 @@ async def _wait_for_active_node(ctx: DemoContext, pool: pb_grpc.InferencePoolSer
         )
 
 
-async def _adapter_template(ctx: DemoContext, adapter: str, user: LocalAccount) -> tuple[str, str]:
-    """The adapter's task template and the prompt template it was trained with."""
-    channel = connect(ctx.env(MODELFACTORY_ADDR_ENV), signer=user, deployment_id=DEPLOYMENT_ID)
+async def _adapter_template(ctx: DemoContext, adapter: str) -> tuple[str, str]:
+    """The adapter's task template and the prompt template it was trained with (ModelFactory
+    describes adapters to anyone)."""
+    channel = connect(ctx.env(MODELFACTORY_ADDR_ENV))
     try:
         stub = mf_pb_grpc.ModelFactoryServiceStub(channel)  # type: ignore[no-untyped-call]
         found = (await stub.GetAdapter(mf_pb.GetAdapterRequest(name=f"adapters/{adapter}"))).adapter
@@ -328,10 +337,11 @@ async def _show_metering(
     for event in mine:
         counts[event.inference_id] += 1
     total = sum(int(event.fee or 0) for event in mine)
+    payers = {event.payer_address for event in mine}
     ctx.say(
         f"{COMPLETION_STREAM}: {len(mine)} CompletionRecorded events for {len(ids)} "
         f"completions, {sum(e.prompt_token_count + e.output_token_count for e in mine)} tokens, "
-        f"fees {_open(total)} OPEN in all, payer {mine[0].payer_address if mine else '?'}"
+        f"fees {_open(total)} OPEN in all, paid by {', '.join(sorted(payers)) or 'nobody'}"
     )
     wrong = {inference_id: n for inference_id, n in counts.items() if n != 1}
     if wrong:

@@ -88,7 +88,9 @@ def engine_args(
     enforce_eager: bool,
 ) -> dict[str, Any]:
     """Keyword arguments of ``AsyncEngineArgs``. vLLM's CPU cache holds every adapter it knows,
-    active ones included, so it is sized to both of our tiers."""
+    active ones included, so it is sized to both of our tiers. The model's generation config
+    stays on (vLLM's default): it is where extra end-of-sequence ids are declared, and vLLM
+    takes only those from it when it is given explicit ``SamplingParams``."""
     return {
         "model": str(model.path),
         "tokenizer": str(model.path),
@@ -103,8 +105,6 @@ def engine_args(
         # The node owns request logging; scheduler statistics still reach our stat logger.
         "disable_log_stats": True,
         "enable_log_requests": False,
-        # Sampling defaults come from the request alone, never from the model's files.
-        "generation_config": "vllm",
     }
 
 
