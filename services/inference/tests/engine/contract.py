@@ -94,7 +94,8 @@ class EngineContract:
         raise NotImplementedError("an engine's test class provides make_engine")
 
     @pytest.fixture(scope="class")
-    def adapters(self, tmp_path_factory: pytest.TempPathFactory) -> list[LocalAdapter]:
+    @classmethod
+    def adapters(cls, tmp_path_factory: pytest.TempPathFactory) -> list[LocalAdapter]:
         root = tmp_path_factory.mktemp("adapters")
         return [
             local_adapter(root / f"a{seed}", f"contract-{seed}", seed=seed)
@@ -102,7 +103,8 @@ class EngineContract:
         ]
 
     @pytest.fixture(scope="class")
-    def wide_adapter(self, tmp_path_factory: pytest.TempPathFactory) -> LocalAdapter:
+    @classmethod
+    def wide_adapter(cls, tmp_path_factory: pytest.TempPathFactory) -> LocalAdapter:
         return local_adapter(tmp_path_factory.mktemp("wide"), "contract-wide", seed=99, rank=16)
 
     async def test_greedy_mixed_batch_equals_single_runs(
@@ -118,7 +120,9 @@ class EngineContract:
         # Rows joining a batch that is already decoding.
         staggered = []
         for prompt, adapter in rows:
-            staggered.append(asyncio.ensure_future(collect(engine.submit(request(prompt, adapter)))))
+            staggered.append(
+                asyncio.ensure_future(collect(engine.submit(request(prompt, adapter))))
+            )
             await asyncio.sleep(0.002)
         assert list(await asyncio.gather(*staggered)) == alone
         assert all(reason is FinishReason.LENGTH and len(t) == 12 for t, reason in alone)

@@ -63,11 +63,37 @@ async def test_repetition_penalty_avoids_repeats() -> None:
     engine = TorchEngine(tiny_model())
     await engine.start()
     try:
-        plain, _ = await collect(engine.submit(request(PROMPTS[3])))
+        plain, _ = await collect(engine.submit(request(PROMPTS[4])))
         penalised = Sampling(max_tokens=12, temperature=0.0, repetition_penalty=50.0)
-        tokens, reason = await collect(engine.submit(request(PROMPTS[3], sampling=penalised)))
+        tokens, reason = await collect(engine.submit(request(PROMPTS[4], sampling=penalised)))
     finally:
         await engine.stop()
     assert len(set(plain)) < len(plain)  # the tiny model loops when greedy
-    assert len(set(tokens)) > len(set(plain))
+    assert len(set(tokens)) == len(tokens)
+    assert not set(tokens) & set(PROMPTS[4])
     assert reason is FinishReason.LENGTH
+
+
+class FaultyEngine(TorchEngine):
+    """Fails every prefill that holds ``POISON``: a fault inside the generation loop."""
+
+    POISON = 666
+
+    def _prefill(self, rows: list[Any]) -> Any:
+        if any(self.POISON in row.request.prompt_token_ids for row in rows):
+            raise RuntimeError("prefill failed")
+        return super()._prefill(rows)
+
+
+async def test_a_failing_step_ends_its_requests_with_error_and_the_engine_goes_on() -> None:
+    engine = FaultyEngine(tiny_model())
+    await engine.start()
+    try:
+        outputs = [o async for o in engine.submit(request((1, FaultyEngine.POISON, 2)))]
+        healthy = await collect(engine.submit(request(PROMPTS[0])))
+    finally:
+        await engine.stop()
+    assert [(o.finish_reason, o.error) for o in outputs] == [
+        (FinishReason.ERROR, "RuntimeError: prefill failed")
+    ]
+    assert healthy[1] is FinishReason.LENGTH

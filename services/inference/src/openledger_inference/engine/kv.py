@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import torch
 from transformers import DynamicCache
+from transformers.cache_utils import DynamicLayer
 
 Layers = list[tuple[torch.Tensor, torch.Tensor]]
 """Per decoder layer: keys and values, ``[rows, kv_heads, length, head_dim]``."""
@@ -58,10 +59,12 @@ class KvBatch:
 
 def from_cache(cache: DynamicCache, mask: torch.Tensor, positions: torch.Tensor) -> KvBatch:
     """The batch state after a forward pass that filled ``cache``."""
-    layers = [(layer.keys, layer.values) for layer in cache.layers]
-    if any(keys is None or values is None for keys, values in layers):
-        raise RuntimeError("the forward pass left a cache layer empty")
-    return KvBatch(layers=layers, mask=mask, positions=positions)  # type: ignore[arg-type]
+    layers: Layers = []
+    for layer in cache.layers:
+        if not isinstance(layer, DynamicLayer) or layer.keys is None or layer.values is None:
+            raise RuntimeError(f"the forward pass left a {type(layer).__name__} cache layer")
+        layers.append((layer.keys, layer.values))
+    return KvBatch(layers=layers, mask=mask, positions=positions)
 
 
 def concat(first: KvBatch | None, second: KvBatch | None) -> KvBatch | None:

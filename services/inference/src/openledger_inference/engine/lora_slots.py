@@ -44,7 +44,9 @@ class HostAdapter:
 
     @property
     def rank(self) -> int:
-        return max([self.config.r, *self.config.rank_pattern.values()])
+        return max(
+            [int(self.config.r), *(int(r) for r in (self.config.rank_pattern or {}).values())]
+        )
 
 
 def read_adapter(adapter: LocalAdapter, max_rank: int) -> HostAdapter:
@@ -92,11 +94,15 @@ class LoraSlots:
         return slot
 
     def delete(self, slot: str) -> None:
-        for module in self._model.modules():
-            if isinstance(module, LoraLayer):
-                module.delete_adapter(slot)
-        if hasattr(self._model, "peft_config"):
-            self._model.peft_config.pop(slot, None)
+        with warnings.catch_warnings():
+            # peft reports which adapter becomes active; rows are always routed explicitly here.
+            warnings.filterwarnings("ignore", message="Adapter .* was active which is now deleted")
+            for module in self._model.modules():
+                if isinstance(module, LoraLayer):
+                    module.delete_adapter(slot)
+        configs = getattr(self._model, "peft_config", None)
+        if isinstance(configs, dict):
+            configs.pop(slot, None)
 
     @contextmanager
     def routing(self, slots: Sequence[str | None]) -> Iterator[None]:

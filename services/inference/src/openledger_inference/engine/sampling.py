@@ -65,9 +65,7 @@ def choose_tokens(logits: torch.Tensor, rows: Sequence[RowSampler]) -> list[int]
     """One token per row of ``[rows, vocab]`` logits; plain greedy rows in one argmax."""
     logits = logits.float()
     argmax = logits.argmax(dim=-1).tolist()
-    return [
-        argmax[i] if row.plain_greedy else row.choose(logits[i]) for i, row in enumerate(rows)
-    ]
+    return [argmax[i] if row.plain_greedy else row.choose(logits[i]) for i, row in enumerate(rows)]
 
 
 def _penalise(logits: torch.Tensor, seen: torch.Tensor, penalty: float) -> torch.Tensor:

@@ -54,7 +54,6 @@ from openledger_ml.models.loading import load_causal_lm
 class _GpuAdapter:
     host: HostAdapter
     slot: str
-    pinned: bool
     users: int = 0
     """Queued and running requests on this adapter."""
     retired: bool = False
@@ -159,7 +158,6 @@ class TorchEngine:
         lm = await asyncio.to_thread(
             load_causal_lm, self.model.path, device=self._device, dtype=self._dtype
         )
-        lm.eval()
         self._lm, self._slots = lm, LoraSlots(lm)
         self._stop_ids = _eos_ids(lm)
         self._accepting = True
@@ -220,6 +218,7 @@ class TorchEngine:
         return handle
 
     async def add_adapter(self, adapter: LocalAdapter, tier: Tier, pinned: bool) -> None:
+        # Pinning is the adapter manager's business: this engine never evicts on its own.
         if adapter.rank > self.capacity.max_lora_rank:
             raise FailedPrecondition(
                 f"adapter {adapter.name}: rank {adapter.rank} is above this engine's "
@@ -228,7 +227,7 @@ class TorchEngine:
             )
         async with self._adapter_lock:
             if tier is Tier.GPU:
-                await self._add_to_gpu(adapter, pinned)
+                await self._add_to_gpu(adapter)
             elif tier is Tier.CPU:
                 await self._add_to_cpu(adapter)
             else:
@@ -239,12 +238,10 @@ class TorchEngine:
             self._cpu.pop(name, None)
             await self._retire(name)
 
-    async def _add_to_gpu(self, adapter: LocalAdapter, pinned: bool) -> None:
+    async def _add_to_gpu(self, adapter: LocalAdapter) -> None:
         if self._slots is None:
             raise Unavailable("the torch engine is not running")
-        present = self._gpu.get(adapter.name)
-        if present is not None:
-            present.pinned = pinned
+        if adapter.name in self._gpu:
             return
         if len(self._gpu) + len(self._retired) >= self.capacity.max_loras:
             raise ResourceExhausted(
@@ -257,7 +254,7 @@ class TorchEngine:
         slots = self._slots
         async with self._model_lock:
             slot = await asyncio.to_thread(slots.inject, host)
-        self._gpu[adapter.name] = _GpuAdapter(host=host, slot=slot, pinned=pinned)
+        self._gpu[adapter.name] = _GpuAdapter(host=host, slot=slot)
         self._cpu.pop(adapter.name, None)
 
     async def _add_to_cpu(self, adapter: LocalAdapter) -> None:
@@ -335,14 +332,17 @@ class TorchEngine:
         sequence.handle._outputs.put_nowait(EngineOutput(token_ids, reason, error))
 
     async def _run(self) -> None:
-        while self._accepting:
+        while True:
+            # Cleared before anything is looked at, so a wake-up during the awaits below is kept.
+            self._wake.clear()
             keep = [i for i, sequence in enumerate(self._running) if not sequence.finished]
             running = [self._running[i] for i in keep]
             if not running:
                 self._running, self._batch = [], None
             await self._release_retired()
+            if not self._accepting:
+                return
             if not running and not self._queue:
-                self._wake.clear()
                 await self._wake.wait()
                 continue
             joining: list[_Sequence] = []
@@ -358,7 +358,9 @@ class TorchEngine:
                     tokens = await asyncio.to_thread(self._step, keep, running, joining)
             except Exception as error:  # noqa: BLE001 - the failure ends its requests, not the loop
                 for sequence in self._running:
-                    self._finish(sequence, FinishReason.ERROR, error=f"{type(error).__name__}: {error}")
+                    self._finish(
+                        sequence, FinishReason.ERROR, error=f"{type(error).__name__}: {error}"
+                    )
                 self._running, self._batch = [], None
                 continue
             for sequence, token in zip(self._running, tokens, strict=True):
@@ -382,7 +384,9 @@ class TorchEngine:
         else:
             sequence.handle._outputs.put_nowait(EngineOutput((token,)))
 
-    def _step(self, keep: list[int], running: list[_Sequence], joining: list[_Sequence]) -> list[int]:
+    def _step(
+        self, keep: list[int], running: list[_Sequence], joining: list[_Sequence]
+    ) -> list[int]:
         """One decoding step for ``running`` (rows ``keep`` of the batch) and the prefill of
         ``joining``; the next token of each, in that order. Runs in a worker thread."""
         with torch.inference_mode():
