@@ -26,7 +26,7 @@ from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from openledger.inference.v1 import inference_service_pb2_grpc as pb_grpc
-from openledger_inference.adapters.metering import CompletionEvents, SqlCompletionLedger
+from openledger_inference.adapters.metering import SqlCompletionLedger, open_ledger
 from openledger_inference.adapters.modelfactory import ModelFactoryDirectory
 from openledger_inference.adapters.pool_client import PoolMembership
 from openledger_inference.adapters.prefetch import AdapterPrefetcher
@@ -256,10 +256,10 @@ async def create_node_server(
         max_disk_bytes=settings.adapter_cache_max_bytes,
         metrics=metrics,
     )
-    repository = await asyncio.to_thread(Repository.open, settings.database_url)
-    ledger = SqlCompletionLedger(
-        repository, CompletionEvents(redis, source=settings.service_name, registry=registry)
+    ledger = await open_ledger(
+        settings.database_url, redis, source=settings.service_name, registry=registry
     )
+    repository = ledger.repository
     node = InferenceNode(
         engine=engine, adapters=adapters, registry=chain, ledger=ledger, metrics=metrics
     )

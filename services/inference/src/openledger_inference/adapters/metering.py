@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 
 from openledger.events.v1 import inference_events_pb2 as events
 from openledger_inference.adapters.repository import Repository
-from openledger_inference.domain.ledger import CompletionLedger, OutboxLedger
+from openledger_inference.domain.ledger import OutboxLedger
 from openledger_inference.domain.model import Completion
 from openledger_kit.bus import Publisher, catalogue
 from openledger_kit.values_proto import timestamp
@@ -89,7 +89,7 @@ async def open_ledger(
     source: str,
     registry: CollectorRegistry | None = None,
     relay_interval: float = 5.0,
-) -> CompletionLedger:
+) -> SqlCompletionLedger:
     """The node's completion ledger on ``database_url`` (migrated to the newest schema),
     publishing on ``redis`` as ``source``. Call ``start`` before recording."""
     repository = await asyncio.to_thread(Repository.open, database_url)

@@ -1,5 +1,5 @@
-"""The torch engine: transformers + peft on the CPU or one CUDA device, with continuous batching
-of requests for different adapters.
+"""The torch engine: transformers on the CPU or one CUDA device, with continuous batching of
+requests for different adapters (applied per row by ``multi_lora``).
 
 One background task schedules; the torch work of each step runs in a worker thread
 (``asyncio.to_thread``) so the event loop keeps serving gRPC meanwhile. A step decodes one token
@@ -39,7 +39,7 @@ from openledger_inference.domain.model import (
 )
 from openledger_inference.domain.ports import ServedModel
 from openledger_inference.engine.kv import KvBatch, concat, from_cache
-from openledger_inference.engine.lora_slots import HostAdapter, LoraSlots, read_adapter
+from openledger_inference.engine.multi_lora import HostAdapter, MultiLora, read_adapter
 from openledger_inference.engine.sampling import RowSampler, choose_tokens
 from openledger_kit.errors import (
     FailedPrecondition,
@@ -53,7 +53,7 @@ from openledger_ml.models.loading import load_causal_lm
 @dataclass(eq=False)
 class _GpuAdapter:
     host: HostAdapter
-    slot: str
+    slot: int
     users: int = 0
     """Queued and running requests on this adapter."""
     retired: bool = False
@@ -136,7 +136,7 @@ class TorchEngine:
         self._dtype = dtype
         self._max_queued = max_queued_requests
         self._lm: PreTrainedModel | None = None
-        self._slots: LoraSlots | None = None
+        self._slots: MultiLora | None = None
         self._stop_ids: frozenset[int] = frozenset()
         self._gpu: dict[str, _GpuAdapter] = {}
         self._retired: list[_GpuAdapter] = []
@@ -158,7 +158,7 @@ class TorchEngine:
         lm = await asyncio.to_thread(
             load_causal_lm, self.model.path, device=self._device, dtype=self._dtype
         )
-        self._lm, self._slots = lm, LoraSlots(lm)
+        self._lm, self._slots = lm, MultiLora(lm, self.capacity.max_loras)
         self._stop_ids = _eos_ids(lm)
         self._accepting = True
         self._task = asyncio.create_task(self._run(), name="torch-engine")
