@@ -14,7 +14,6 @@ from openledger_inference.domain.model import EngineKind, EngineOutput, FinishRe
 from openledger_inference.engine.vllm_engine import (
     VLLM_LORA_RANKS,
     VllmEngine,
-    check_prompt,
     engine_args,
     engine_outputs,
     finish_reason,
@@ -22,7 +21,7 @@ from openledger_inference.engine.vllm_engine import (
     lora_rank_slot,
     sampling_kwargs,
 )
-from openledger_kit.errors import FailedPrecondition, InvalidArgument
+from openledger_kit.errors import FailedPrecondition
 from services.inference.tests.engine.contract import EngineContract, EngineFactory
 from services.inference.tests.support.models import tiny_model
 
@@ -194,11 +193,3 @@ def test_errors_and_aborts_end_the_stream() -> None:
     assert error.finish_reason is FinishReason.ERROR
     assert "error" in error.error
     assert engine_outputs((), "abort", None) == [EngineOutput((), FinishReason.CANCELLED)]
-
-
-def test_check_prompt() -> None:
-    check_prompt((1, 2, 3), vocab_size=10, context_tokens=4)
-    for prompt in [(), (1, 10), (-1,), (1, 2, 3, 4)]:
-        with pytest.raises(InvalidArgument) as raised:
-            check_prompt(prompt, vocab_size=10, context_tokens=4)
-        assert raised.value.field == "prompt_token_ids"

@@ -38,6 +38,7 @@ from openledger_inference.domain.model import (
     Tier,
 )
 from openledger_inference.domain.ports import ServedModel
+from openledger_inference.engine.checks import check_prompt, check_rank
 from openledger_inference.engine.kv import KvBatch, concat, from_cache
 from openledger_inference.engine.multi_lora import HostAdapter, MultiLora, read_adapter
 from openledger_inference.engine.sampling import RowSampler, choose_tokens
@@ -194,7 +195,9 @@ class TorchEngine:
     def submit(self, request: EngineRequest) -> _Generation:
         if not self._accepting:
             raise Unavailable("the torch engine is not running")
-        self._check_prompt(request.prompt_token_ids)
+        check_prompt(
+            request.prompt_token_ids, self.model.vocab_size, self.capacity.max_context_tokens
+        )
         free_slots = max(0, self.capacity.max_concurrent_requests - len(self._running))
         if len(self._queue) >= self._max_queued + free_slots:
             raise ResourceExhausted(
@@ -219,12 +222,7 @@ class TorchEngine:
 
     async def add_adapter(self, adapter: LocalAdapter, tier: Tier, pinned: bool) -> None:
         # Pinning is the adapter manager's business: this engine never evicts on its own.
-        if adapter.rank > self.capacity.max_lora_rank:
-            raise FailedPrecondition(
-                f"adapter {adapter.name}: rank {adapter.rank} is above this engine's "
-                f"max_lora_rank {self.capacity.max_lora_rank}",
-                reason="ADAPTER_RANK_TOO_LARGE",
-            )
+        check_rank(adapter, self.capacity.max_lora_rank)
         async with self._adapter_lock:
             if tier is Tier.GPU:
                 await self._add_to_gpu(adapter)
@@ -290,22 +288,6 @@ class TorchEngine:
         async with self._model_lock:
             for adapter in idle:
                 await asyncio.to_thread(slots.delete, adapter.slot)
-
-    def _check_prompt(self, prompt: tuple[int, ...]) -> None:
-        if not prompt:
-            raise InvalidArgument("prompt_token_ids", "the prompt has no tokens")
-        vocab = self.model.vocab_size
-        if (low := min(prompt)) < 0 or (high := max(prompt)) >= vocab:
-            bad = low if low < 0 else high
-            raise InvalidArgument(
-                "prompt_token_ids", f"token id {bad} is outside the vocabulary [0, {vocab})"
-            )
-        if len(prompt) >= self.capacity.max_context_tokens:
-            raise InvalidArgument(
-                "prompt_token_ids",
-                f"{len(prompt)} tokens leave no room to generate in the "
-                f"{self.capacity.max_context_tokens}-token context window",
-            )
 
     def _cancel(self, sequence: _Sequence) -> None:
         if sequence.finished:

@@ -35,6 +35,7 @@ from openledger_inference.domain.model import (
     Tier,
 )
 from openledger_inference.domain.ports import ServedModel
+from openledger_inference.engine.checks import check_prompt, check_rank
 from openledger_kit.errors import (
     FailedPrecondition,
     InvalidArgument,
@@ -162,24 +163,6 @@ def engine_outputs(
     error = f"vLLM finished the request with {reason!r}" if finish is FinishReason.ERROR else ""
     last = EngineOutput(token_ids[-1:], finish, error)
     return [*(EngineOutput((token,)) for token in token_ids[:-1]), last]
-
-
-def check_prompt(prompt_token_ids: tuple[int, ...], vocab_size: int, context_tokens: int) -> None:
-    """What vLLM would refuse after queueing, refused before: an empty prompt, a token outside
-    the vocabulary, a prompt leaving no room for one output token."""
-    if not prompt_token_ids:
-        raise InvalidArgument("prompt_token_ids", "the prompt is empty")
-    bad = next((t for t in prompt_token_ids if not 0 <= t < vocab_size), None)
-    if bad is not None:
-        raise InvalidArgument(
-            "prompt_token_ids", f"token id {bad} is outside the vocabulary (size {vocab_size})"
-        )
-    if len(prompt_token_ids) >= context_tokens:
-        raise InvalidArgument(
-            "prompt_token_ids",
-            f"the prompt has {len(prompt_token_ids)} tokens; the context window of "
-            f"{context_tokens} leaves no room to generate",
-        )
 
 
 # ------------------------------------------------------------------------------------ engine
@@ -349,12 +332,7 @@ class VllmEngine:
         return handle
 
     async def add_adapter(self, adapter: LocalAdapter, tier: Tier, pinned: bool) -> None:
-        if adapter.rank > self.capacity.max_lora_rank:
-            raise FailedPrecondition(
-                f"adapter {adapter.name}: rank {adapter.rank} is above this engine's "
-                f"max_lora_rank {self.capacity.max_lora_rank}",
-                reason="ADAPTER_RANK_TOO_LARGE",
-            )
+        check_rank(adapter, self.capacity.max_lora_rank)
         if tier not in (Tier.GPU, Tier.CPU):
             raise InvalidArgument("tier", f"an engine holds adapters in GPU or CPU, not {tier}")
         # Only the GPU tier pins: a CPU-tier adapter is one vLLM may evict from its GPU slots.
