@@ -117,14 +117,21 @@ class PoolServicer(pb_grpc.InferencePoolServiceServicer):
         self, request: pb.InferencePoolServiceGenerateRequest, context: Any
     ) -> pb.InferencePoolServiceGenerateResponse:
         payer = current_caller().address or ""
-        completion = await self.forwarder.generate(request, payer=payer)
+        # The client's deadline travels to the node, which then records a late generation
+        # CANCELLED instead of finishing it for nobody.
+        completion = await self.forwarder.generate(
+            request, payer=payer, timeout=context.time_remaining()
+        )
         return pb.InferencePoolServiceGenerateResponse(completion=completion)
 
     async def GenerateStream(  # noqa: N802
         self, request: pb.InferencePoolServiceGenerateStreamRequest, context: Any
     ) -> AsyncIterator[pb.InferencePoolServiceGenerateStreamResponse]:
         payer = current_caller().address or ""
-        async for chunk in self.forwarder.generate_stream(request, payer=payer):
+        chunks = self.forwarder.generate_stream(
+            request, payer=payer, timeout=context.time_remaining()
+        )
+        async for chunk in chunks:
             yield pb.InferencePoolServiceGenerateStreamResponse(chunk=chunk)
 
 
