@@ -13,8 +13,6 @@ from pathlib import Path
 
 from openledger_kit.errors import InvalidArgument
 
-ADAPTER_ID = re.compile(r"^[a-z]([a-z0-9-]{1,61}[a-z0-9])$")
-BASE_MODEL_ID = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$")
 ADAPTER_REF = re.compile(r"^(?P<id>[a-z][a-z0-9-]{1,61}[a-z0-9])@(?P<version>[1-9][0-9]{0,8})$")
 
 # Size limits of GenerationSpec (documented on the proto message).

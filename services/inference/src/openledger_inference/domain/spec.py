@@ -10,7 +10,6 @@ import math
 from collections.abc import Sequence
 
 from openledger_inference.domain.model import (
-    BASE_MODEL_ID,
     DEFAULT_MAX_TOKENS,
     MAX_CHAT_MESSAGES,
     MAX_MAX_TOKENS,
@@ -26,6 +25,7 @@ from openledger_inference.domain.model import (
     Sampling,
 )
 from openledger_kit.errors import InvalidArgument
+from openledger_ml.catalogue import BASE_MODEL_ID
 
 MAX_SEED = 2**64 - 1
 MAX_WEI_DIGITS = 78

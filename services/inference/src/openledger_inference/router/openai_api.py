@@ -36,7 +36,7 @@ from openledger.inference.v1.inference_pool_service_pb2 import (
 )
 from openledger.modelfactory.v1 import modelfactory_service_pb2 as mf_pb
 from openledger.modelfactory.v1 import modelfactory_service_pb2_grpc as mf_grpc
-from openledger_inference.domain.model import ADAPTER_REF, BASE_MODEL_ID, AdapterRef
+from openledger_inference.domain.model import ADAPTER_REF, AdapterRef
 from openledger_inference.domain.ports import AdapterDirectory
 from openledger_inference.router.forwarder import NO_ACTIVE_NODE, Forwarder
 from openledger_kit.errors import (
@@ -46,6 +46,7 @@ from openledger_kit.errors import (
     OpenLedgerError,
     Unauthenticated,
 )
+from openledger_ml.catalogue import BASE_MODEL_ID
 
 logger = logging.getLogger(__name__)
 

@@ -46,7 +46,6 @@ from eth_utils.address import is_address
 
 from openledger_inference.domain.model import (
     ADAPTER_REF,
-    BASE_MODEL_ID,
     EngineCapacity,
     EngineKind,
     NodeLoadReport,
@@ -62,6 +61,7 @@ from openledger_kit.errors import (
     PermissionDenied,
 )
 from openledger_kit.values import Caller
+from openledger_ml.catalogue import BASE_MODEL_ID
 
 logger = logging.getLogger(__name__)
 
