@@ -15,6 +15,7 @@ BENCHES = {
     "datanet": "bench.datanet",
     "modelfactory": "bench.modelfactory",
     "inference": "bench.inference",
+    "attribution": "bench.attribution",
 }
 
 
