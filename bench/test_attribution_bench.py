@@ -34,3 +34,5 @@ def test_attribution_bench_quick_ends_with_its_json_summary() -> None:
     for size in ("1m", "10m"):
         assert 0 < summary[f"query_p50_us_{size}"] <= summary[f"query_p99_us_{size}"]
     assert any(line.startswith("attribution") and "index build" in line for line in lines[:-1])
+    assert summary["gradient_examples"] == 10_000
+    assert summary["gradient_completions_per_s"] > 0 and summary["gradient_dot_baseline_per_s"] > 0

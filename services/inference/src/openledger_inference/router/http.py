@@ -12,8 +12,9 @@ import uvicorn
 
 from openledger_inference.config import RouterSettings
 from openledger_inference.domain.ports import AdapterDirectory
+from openledger_inference.router.catalogue import ModelFactoryLister
 from openledger_inference.router.forwarder import Forwarder
-from openledger_inference.router.openai_api import ApiKeys, ModelFactoryLister, create_openai_app
+from openledger_inference.router.openai_api import ApiKeys, create_openai_app
 from openledger_kit.client import TlsConfig, connect
 
 SHUTDOWN_GRACE_SECONDS = 5

@@ -19,9 +19,8 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal
 
-import grpc
 from eth_utils.address import is_address, to_checksum_address
 from fastapi import FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
@@ -34,10 +33,9 @@ from openledger.inference.v1.inference_pool_service_pb2 import (
     InferencePoolServiceGenerateRequest,
     InferencePoolServiceGenerateStreamRequest,
 )
-from openledger.modelfactory.v1 import modelfactory_service_pb2 as mf_pb
-from openledger.modelfactory.v1 import modelfactory_service_pb2_grpc as mf_grpc
 from openledger_inference.domain.model import ADAPTER_REF, AdapterRef
 from openledger_inference.domain.ports import AdapterDirectory
+from openledger_inference.router.catalogue import BASE_MODEL_OWNER, ListedModel, ModelCatalogue
 from openledger_inference.router.forwarder import NO_ACTIVE_NODE, Forwarder
 from openledger_kit.errors import (
     ErrorKind,
@@ -52,9 +50,6 @@ logger = logging.getLogger(__name__)
 
 COMPLETIONS_DEFAULT_MAX_TOKENS = 16
 """OpenAI's default for ``/v1/completions`` (chat has none: the node's default applies)."""
-BASE_MODEL_OWNER = "openledger"
-MAX_LISTED_MODELS = 5000
-_PAGE_SIZE = 500
 
 _STATUS: dict[ErrorKind, tuple[int, str, str | None]] = {
     ErrorKind.INVALID_ARGUMENT: (400, "invalid_request_error", "invalid_value"),
@@ -136,77 +131,6 @@ def _digest(key: str) -> bytes:
 
 
 # ---------------------------------------------------------------- the model list
-
-
-@dataclass(frozen=True)
-class ListedModel:
-    """One entry of ``/v1/models``."""
-
-    id: str
-    created: int
-    owned_by: str
-
-    def body(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "object": "model",
-            "created": self.created,
-            "owned_by": self.owned_by,
-        }
-
-
-class ModelCatalogue(Protocol):
-    """What ModelFactory publishes: its base models and the adapters on each."""
-
-    async def base_models(self) -> list[ListedModel]: ...
-
-    async def adapters(self, base_model: str) -> list[ListedModel]: ...
-
-
-class ModelFactoryLister:
-    """``ModelCatalogue`` read from ModelFactory's ``ListBaseModels`` / ``ListAdapters``."""
-
-    def __init__(self, channel: grpc.aio.Channel) -> None:
-        self._stub = mf_grpc.ModelFactoryServiceStub(channel)  # type: ignore[no-untyped-call]
-
-    async def base_models(self) -> list[ListedModel]:
-        models: list[ListedModel] = []
-        token = ""
-        while len(models) < MAX_LISTED_MODELS:
-            page = await self._stub.ListBaseModels(
-                mf_pb.ListBaseModelsRequest(page_size=_PAGE_SIZE, page_token=token)
-            )
-            # The catalogue has no creation time; 0 is what OpenAI-compatible servers report.
-            models.extend(
-                ListedModel(model.name.removeprefix("baseModels/"), 0, BASE_MODEL_OWNER)
-                for model in page.base_models
-            )
-            token = page.next_page_token
-            if not token:
-                break
-        return models
-
-    async def adapters(self, base_model: str) -> list[ListedModel]:
-        models: list[ListedModel] = []
-        token = ""
-        while len(models) < MAX_LISTED_MODELS:
-            page = await self._stub.ListAdapters(
-                mf_pb.ListAdaptersRequest(
-                    page_size=_PAGE_SIZE, page_token=token, base_model=f"baseModels/{base_model}"
-                )
-            )
-            models.extend(
-                ListedModel(
-                    adapter.name.removeprefix("adapters/"),
-                    adapter.create_time.seconds,
-                    adapter.owner or BASE_MODEL_OWNER,
-                )
-                for adapter in page.adapters
-            )
-            token = page.next_page_token
-            if not token:
-                break
-        return models
 
 
 # ---------------------------------------------------------------- request bodies
