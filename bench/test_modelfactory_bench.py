@@ -3,19 +3,12 @@ and the two paths it compares are given the same steps and tokens."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from bench import modelfactory
+from bench.quick import run_quick
 from openledger_ml.models import load_tokenizer
 from openledger_modelfactory.training.data import prepare, steps_per_epoch
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_both_paths_take_the_same_steps_over_every_record() -> None:
@@ -44,21 +37,8 @@ def test_both_paths_take_the_same_steps_over_every_record() -> None:
 
 @pytest.mark.slow
 def test_modelfactory_bench_quick_ends_with_its_json_summary() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "modelfactory", "--quick"],
-        cwd=REPO_ROOT,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-
-    lines = result.stdout.strip().splitlines()
-    summary = json.loads(lines[-1])
-    assert summary["bench"] == "modelfactory" and summary["unit"] == "tokens/s"
-    assert summary["value"] > 0 and summary["baseline"] > 0
-    assert summary["ratio"] == pytest.approx(summary["value"] / summary["baseline"], rel=1e-2)
+    table, summary = run_quick("modelfactory", timeout=300)
+    assert summary["unit"] == "tokens/s"
     assert summary["feature_overhead"] > 0 and summary["feature_overhead_plain"] > 0
     scale = modelfactory.QUICK
     global_batch = modelfactory.WORKERS * scale.batch_size
@@ -71,4 +51,4 @@ def test_modelfactory_bench_quick_ends_with_its_json_summary() -> None:
     assert summary["ray_wall_seconds"] > summary["ray_train_seconds"] > 0
     # The last progress report (at the last step) always reaches the run channel.
     assert summary["progress_reports"] >= 1
-    assert any(line.startswith("modelfactory") and "Ray" in line for line in lines[:-1])
+    assert any(line.startswith("modelfactory") and "Ray" in line for line in table)

@@ -10,60 +10,25 @@ Two things live here because they are about the RPCs rather than the node: pagin
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
-import hashlib
-import json
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from collections.abc import AsyncIterator
+from typing import Any
 
 from openledger.inference.v1 import inference_service_pb2 as pb
 from openledger.inference.v1 import inference_service_pb2_grpc as pb_grpc
 from openledger_inference.api import convert
 from openledger_inference.domain.model import AdapterRef, AdapterState, Tier
 from openledger_inference.domain.node import InferenceNode
+from openledger_kit import pages
 from openledger_kit.auth import current_caller
 from openledger_kit.errors import InvalidArgument, Unavailable
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["InferenceService"].full_name
 """``openledger.inference.v1.InferenceService``."""
 
+LIST = "ListAdapters"
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
-MAX_REMEMBERED_REQUESTS = 4096
-"""Admin request ids whose first result a retry gets back; the oldest are forgotten first."""
-
-R = TypeVar("R")
-
-
-class RequestReplay(Generic[R]):
-    """The first result per ``request_id``, bounded. A retry while the first call still runs
-    waits for it; a failed call is forgotten so that a retry runs again."""
-
-    def __init__(self, capacity: int = MAX_REMEMBERED_REQUESTS) -> None:
-        self.capacity = capacity
-        self._results: OrderedDict[str, asyncio.Future[R]] = OrderedDict()
-
-    async def run(self, request_id: str, call: Callable[[], Awaitable[R]]) -> R:
-        if not request_id:
-            return await call()
-        known = self._results.get(request_id)
-        if known is not None:
-            self._results.move_to_end(request_id)
-            # Shielded: a retry that gives up must not cancel the first call.
-            return await asyncio.shield(known)
-        future: asyncio.Future[R] = asyncio.ensure_future(call())
-        self._results[request_id] = future
-        while len(self._results) > self.capacity:
-            self._results.popitem(last=False)
-        try:
-            return await asyncio.shield(future)
-        except BaseException:
-            if future.done() and (future.cancelled() or future.exception() is not None):
-                self._results.pop(request_id, None)
-            raise
 
 
 def _page_size(page_size: int) -> int:
@@ -72,30 +37,10 @@ def _page_size(page_size: int) -> int:
     return min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 
 
-def _filters_fingerprint(request: pb.ListAdaptersRequest) -> str:
-    parts = [request.tier, request.base_model, request.pinned_only]
-    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:12]
-
-
-def encode_page_token(filters: str, offset: int) -> str:
-    raw = json.dumps({"q": filters, "o": offset}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_page_token(token: str, filters: str) -> int:
-    """The offset in ``token``; ``InvalidArgument`` (``page_token``) when it is not a token of
-    this list with these filters."""
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (binascii.Error, ValueError):
-        data = None
-    if not isinstance(data, dict) or not isinstance(data.get("o"), int) or data["o"] < 0:
-        raise InvalidArgument("page_token", "not a page token of ListAdapters")
-    if data.get("q") != filters:
-        raise InvalidArgument(
-            "page_token", "the page token belongs to a ListAdapters call with other filters"
-        )
-    return int(data["o"])
+def _offset(key: str) -> int:
+    if not key.isdigit():
+        raise InvalidArgument("page_token", f"not a page token of {LIST}")
+    return int(key)
 
 
 def _matches(state: AdapterState, tier: Tier | None, base_model: str, pinned_only: bool) -> bool:
@@ -113,8 +58,6 @@ class InferenceServicer(pb_grpc.InferenceServiceServicer):
     def __init__(self, node: InferenceNode, ready: asyncio.Event) -> None:
         self.node = node
         self.ready = ready
-        self._loads: RequestReplay[pb.LoadAdapterResponse] = RequestReplay()
-        self._unloads: RequestReplay[pb.UnloadAdapterResponse] = RequestReplay()
 
     def _require_ready(self) -> None:
         if not self.ready.is_set():
@@ -146,8 +89,10 @@ class InferenceServicer(pb_grpc.InferenceServiceServicer):
         self, request: pb.ListAdaptersRequest, context: Any
     ) -> pb.ListAdaptersResponse:
         size = _page_size(request.page_size)
-        filters = _filters_fingerprint(request)
-        offset = decode_page_token(request.page_token, filters) if request.page_token else 0
+        filters = pages.fingerprint(request.tier, request.base_model, request.pinned_only)
+        offset = 0
+        if request.page_token:
+            offset = _offset(pages.decode_token(request.page_token, filters, list_name=LIST))
         tier = convert.tier_from_proto(request.tier, "tier")
         matching = [
             state
@@ -160,7 +105,7 @@ class InferenceServicer(pb_grpc.InferenceServiceServicer):
         more = offset + size < len(matching)
         return pb.ListAdaptersResponse(
             adapters=[convert.loaded_adapter_to_proto(state) for state in page],
-            next_page_token=encode_page_token(filters, offset + size) if more else "",
+            next_page_token=pages.encode_token(filters, str(offset + size)) if more else "",
             total_size=len(matching),
         )
 
@@ -172,11 +117,10 @@ class InferenceServicer(pb_grpc.InferenceServiceServicer):
         caller = current_caller()
         self._require_ready()
 
-        async def load() -> pb.LoadAdapterResponse:
-            state = await self.node.load_adapter(ref, tier, pin=request.pin, caller=caller)
-            return pb.LoadAdapterResponse(adapter=convert.loaded_adapter_to_proto(state))
-
-        return await self._loads.run(request.request_id, load)
+        state = await self.node.load_adapter(
+            ref, tier, pin=request.pin, caller=caller, request_id=request.request_id
+        )
+        return pb.LoadAdapterResponse(adapter=convert.loaded_adapter_to_proto(state))
 
     async def UnloadAdapter(  # noqa: N802
         self, request: pb.UnloadAdapterRequest, context: Any
@@ -185,15 +129,15 @@ class InferenceServicer(pb_grpc.InferenceServiceServicer):
         caller = current_caller()
         self._require_ready()
 
-        async def unload() -> pb.UnloadAdapterResponse:
-            state = await self.node.unload_adapter(
-                ref, remove_from_disk=request.remove_from_disk, caller=caller
-            )
-            if state is None:
-                return pb.UnloadAdapterResponse()
-            return pb.UnloadAdapterResponse(adapter=convert.loaded_adapter_to_proto(state))
-
-        return await self._unloads.run(request.request_id, unload)
+        state = await self.node.unload_adapter(
+            ref,
+            remove_from_disk=request.remove_from_disk,
+            caller=caller,
+            request_id=request.request_id,
+        )
+        if state is None:
+            return pb.UnloadAdapterResponse()
+        return pb.UnloadAdapterResponse(adapter=convert.loaded_adapter_to_proto(state))
 
     async def GetNodeStatus(  # noqa: N802
         self, request: pb.GetNodeStatusRequest, context: Any

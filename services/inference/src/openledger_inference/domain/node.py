@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
@@ -50,8 +49,10 @@ from openledger_inference.domain.model import (
 )
 from openledger_inference.domain.ports import AdapterRegistry, Engine, GenerationHandle
 from openledger_inference.domain.prompts import PromptEncoder
+from openledger_inference.domain.replay import RequestReplay
 from openledger_inference.domain.text import OutputText
 from openledger_inference.metrics import InferenceMetrics
+from openledger_kit.bus import new_event_id
 from openledger_kit.errors import (
     FailedPrecondition,
     InvalidArgument,
@@ -72,12 +73,8 @@ on nodes with large disk caches, and the router only needs the likely hits."""
 
 
 def new_inference_id() -> str:
-    """A UUIDv7 string (RFC 9562): 48-bit Unix milliseconds, version, 74 random bits."""
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10))
-    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # variant 10
-    h = f"{value:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    """A UUIDv7 string (RFC 9562): inference ids sort by creation time."""
+    return new_event_id()
 
 
 class AdapterManager(Protocol):
@@ -173,6 +170,8 @@ class InferenceNode:
         self._running: dict[tuple[str, str], _Attempt] = {}
         """Generations with a request id, by (payer, request id): retries wait for them."""
         self._recording: set[asyncio.Task[Completion]] = set()
+        self._loads: RequestReplay[AdapterState] = RequestReplay()
+        self._unloads: RequestReplay[AdapterState | None] = RequestReplay()
         self._produced: deque[tuple[float, int]] = deque()
         """(monotonic time, output tokens) over the last minute, for tokens/s."""
 
@@ -559,16 +558,28 @@ class InferenceNode:
     # -------------------------------------------------------------------------- adapters
 
     async def load_adapter(
-        self, ref: AdapterRef, tier: Tier, *, pin: bool, caller: Caller
+        self, ref: AdapterRef, tier: Tier, *, pin: bool, caller: Caller, request_id: str = ""
     ) -> AdapterState:
-        _require_admin(caller)
-        return await self._adapters.load(ref, tier, pin=pin)
+        """Admin: bring ``ref`` into ``tier``; a retry with ``request_id`` gets the first
+        result."""
+
+        async def load() -> AdapterState:
+            _require_admin(caller)
+            return await self._adapters.load(ref, tier, pin=pin)
+
+        return await self._loads.run(request_id, load)
 
     async def unload_adapter(
-        self, ref: AdapterRef, *, remove_from_disk: bool, caller: Caller
+        self, ref: AdapterRef, *, remove_from_disk: bool, caller: Caller, request_id: str = ""
     ) -> AdapterState | None:
-        _require_admin(caller)
-        return await self._adapters.unload(ref, remove_from_disk=remove_from_disk)
+        """Admin: drop ``ref`` from the GPU and CPU tiers (and the disk); a retry with
+        ``request_id`` gets the first result."""
+
+        async def unload() -> AdapterState | None:
+            _require_admin(caller)
+            return await self._adapters.unload(ref, remove_from_disk=remove_from_disk)
+
+        return await self._unloads.run(request_id, unload)
 
     def list_adapters(self) -> list[AdapterState]:
         """Every adapter held, by tier (GPU, CPU, DISK), then most recently used first, then

@@ -25,17 +25,9 @@ would make the pool depend on ModelFactory being up.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import contextlib
 import enum
-import hashlib
-import json
 import logging
-import os
 import re
-import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -53,6 +45,8 @@ from openledger_inference.domain.model import (
 )
 from openledger_inference.router.model import RoutableNode
 from openledger_inference.router.registration import NodeRegistration, recover_provider
+from openledger_kit import pages
+from openledger_kit.bus import new_event_id
 from openledger_kit.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -187,12 +181,8 @@ def utc_now() -> datetime:
 
 
 def new_node_id() -> str:
-    """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits, so node ids sort
-    by registration time."""
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10))
-    value = (value & ~(0xF << 76)) | (0x7 << 76)
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)
-    return str(uuid.UUID(int=value))
+    """A UUIDv7 (RFC 9562): node ids sort by registration time."""
+    return new_event_id()
 
 
 def parse_node_name(name: str, field_path: str = "name") -> str:
@@ -472,7 +462,9 @@ class Pool:
         size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         _validate_filter(node_filter)
         fingerprint = _fingerprint(node_filter)
-        after = _decode_token(page_token, fingerprint) if page_token else ""
+        after = (
+            pages.decode_token(page_token, fingerprint, list_name="ListNodes") if page_token else ""
+        )
         matching = sorted(
             (node for node in self._nodes.values() if _matches(node, node_filter)),
             key=lambda node: node.node_id,
@@ -481,7 +473,7 @@ class Pool:
         page = remaining[:size]
         token = ""
         if len(remaining) > size:
-            token = _encode_token(fingerprint, page[-1].node_id)
+            token = pages.encode_token(fingerprint, page[-1].node_id)
         return NodePage(page, token, len(matching))
 
     # ------------------------------------------------------------------ NodeDirectory
@@ -774,30 +766,13 @@ def _routable(node: PoolNode, in_flight: int) -> RoutableNode:
 
 
 def _fingerprint(node_filter: NodeFilter) -> str:
-    parts = [
+    return pages.fingerprint(
         sorted(state.value for state in node_filter.states),
         node_filter.base_model,
         node_filter.adapter,
         node_filter.adapter_tier.name if node_filter.adapter_tier else "",
         node_filter.provider_address.lower(),
-    ]
-    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:12]
-
-
-def _encode_token(fingerprint: str, after: str) -> str:
-    raw = json.dumps({"q": fingerprint, "k": after}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_token(token: str, fingerprint: str) -> str:
-    data: object = None
-    with contextlib.suppress(binascii.Error, ValueError):
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    if not isinstance(data, dict) or not isinstance(data.get("k"), str):
-        raise InvalidArgument("page_token", "not a page token of ListNodes")
-    if data.get("q") != fingerprint:
-        raise InvalidArgument("page_token", "the page token belongs to a call with other filters")
-    return str(data["k"])
+    )
 
 
 __all__ = [
