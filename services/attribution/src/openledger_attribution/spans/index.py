@@ -57,6 +57,15 @@ class IndexedDocument:
     contributor: str
     """The contributor's 0x address."""
     token_count: int
+    content_hash: bytes = b""
+    """keccak256 of the record's content as its contributor signed it (evidence cites it)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "content_hash": "0x" + self.content_hash.hex()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> IndexedDocument:
+        return cls(**{**data, "content_hash": bytes.fromhex(data.get("content_hash", "")[2:])})
 
 
 def _token_dtype(vocab_size: int) -> np.dtype[Any]:
@@ -160,7 +169,7 @@ class SpanIndex:
         payload = {
             "format": FORMAT_VERSION,
             "vocab_size": self._vocab_size,
-            "documents": [asdict(document) for document in self._documents],
+            "documents": [document.to_json() for document in self._documents],
         }
         return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
 
@@ -204,7 +213,7 @@ class SpanIndex:
             for name in ARRAY_FILES
         }
         vocab_size = int(meta["vocab_size"])
-        documents = [IndexedDocument(**document) for document in meta["documents"]]
+        documents = [IndexedDocument.from_json(document) for document in meta["documents"]]
         tokens, sa = arrays["tokens.npy"], arrays["sa.npy"]
         if (
             tokens.dtype != _token_dtype(vocab_size)
@@ -252,6 +261,15 @@ class SpanIndex:
     @property
     def vocab_size(self) -> int:
         return self._vocab_size
+
+    def document_tokens(self, document: int) -> npt.NDArray[np.unsignedinteger[Any]]:
+        """The token ids of record ``document`` (an index into :attr:`documents`)."""
+        if not 0 <= document < len(self._documents):
+            raise InvalidArgument(
+                "document", f"must be in [0, {len(self._documents)})", domain=DOMAIN
+            )
+        start = int(self._offsets[document])
+        return self._tokens[start : start + self._documents[document].token_count]
 
     # ---- queries -----------------------------------------------------------------------------
 
