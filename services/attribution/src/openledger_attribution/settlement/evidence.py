@@ -16,10 +16,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from eth_utils.crypto import keccak
+from google.protobuf.message import DecodeError
 
 from openledger.attribution.v1 import attribution_pb2, evidence_pb2, settlement_pb2
 from openledger_attribution.domain.policy import Method, MethodWeights
 from openledger_attribution.settlement.payouts import (
+    SCALE_E9,
     Payouts,
     address_order,
     checksummed,
@@ -98,7 +100,8 @@ class Evidence:
     chain_id: int
     rewards_contract: str
     base_model: str
-    weights: MethodWeights
+    weights: MethodWeights | None
+    """None when nothing was scored (NOT_ATTRIBUTABLE): the method is then UNSPECIFIED."""
     parameters: ScoringParameters
     contributors: Sequence[ContributorScore]
     prompt_hash: bytes = b""
@@ -152,7 +155,11 @@ def encode_evidence(evidence: Evidence, payouts: Payouts) -> EvidenceDocument:
         snapshot_merkle_root=evidence.snapshot_merkle_root,
         span_index_sha256=evidence.span_index_sha256,
         gradient_features_sha256=evidence.gradient_features_sha256,
-        method=_METHODS[evidence.weights.method],
+        method=(
+            attribution_pb2.ATTRIBUTION_METHOD_UNSPECIFIED
+            if evidence.weights is None
+            else _METHODS[evidence.weights.method]
+        ),
         parameters=_parameters(evidence.parameters, evidence.weights),
         threshold_bps=payouts.threshold_bps,
         fee_split=fee_split_message(payouts),
@@ -179,7 +186,7 @@ def fee_split_message(payouts: Payouts) -> settlement_pb2.FeeSplit:
 
 
 def _parameters(
-    parameters: ScoringParameters, weights: MethodWeights
+    parameters: ScoringParameters, weights: MethodWeights | None
 ) -> attribution_pb2.AttributionParameters:
     return attribution_pb2.AttributionParameters(
         min_span_tokens=parameters.min_span_tokens,
@@ -189,7 +196,11 @@ def _parameters(
         projection_seed=parameters.projection_seed,
         damping_e9=score_e9(parameters.damping),
         max_examples=parameters.max_examples,
-        span_weight_bps=weights.span_weight_bps if weights.method is Method.COMBINED else 0,
+        span_weight_bps=(
+            weights.span_weight_bps
+            if weights is not None and weights.method is Method.COMBINED
+            else 0
+        ),
         scorer_version=parameters.scorer_version,
     )
 
@@ -259,3 +270,110 @@ def _record(record: ScoredRecord) -> evidence_pb2.EvidenceRecord:
         content_hash=record.content_hash,
         score_e9=score_e9(record.score),
     )
+
+
+# ---------------------------------------------------------------- reading back
+
+
+@dataclass(frozen=True)
+class EvidenceContributor:
+    """A contributor as the evidence records it: scores and the payout decided from them."""
+
+    score: ContributorScore
+    eligible: bool
+    amount: int
+
+
+@dataclass(frozen=True)
+class DecodedEvidence:
+    """What an explanation or a verifier reads back from evidence bytes. Scores are the
+    recorded fixed-point values divided by 10^9; hashes raw bytes."""
+
+    inference_id: str
+    chain_id: int
+    rewards_contract: str
+    base_model: str
+    method: Method | None
+    """None for a NOT_ATTRIBUTABLE attribution (UNSPECIFIED)."""
+    threshold_bps: int
+    adapter: str
+    snapshot: str
+    snapshot_merkle_root: bytes
+    span_index_sha256: bytes
+    gradient_features_sha256: bytes
+    contributors: tuple[EvidenceContributor, ...]
+    spans: tuple[ScoredSpan, ...]
+    examples: tuple[ScoredRecord, ...]
+
+
+_METHODS_BACK = {number: method for method, number in _METHODS.items()}
+
+
+def decode_evidence(data: bytes) -> DecodedEvidence:
+    """The evidence bytes ``encode_evidence`` wrote; ``InvalidArgument("evidence")`` when they
+    are not an ``AttributionEvidence`` of a version this code reads."""
+    message = evidence_pb2.AttributionEvidence()
+    try:
+        message.ParseFromString(data)
+    except DecodeError as exc:
+        raise InvalidArgument("evidence", f"not an AttributionEvidence ({exc})") from None
+    if message.version != EVIDENCE_VERSION:
+        raise InvalidArgument(
+            "evidence", f"version {message.version}, this code reads {EVIDENCE_VERSION}"
+        )
+    if message.method != attribution_pb2.ATTRIBUTION_METHOD_UNSPECIFIED and (
+        message.method not in _METHODS_BACK
+    ):
+        raise InvalidArgument("evidence.method", f"unknown method {message.method}")
+    return DecodedEvidence(
+        inference_id=message.inference_id,
+        chain_id=message.chain_id,
+        rewards_contract=message.rewards_contract,
+        base_model=message.base_model,
+        method=_METHODS_BACK.get(message.method),
+        threshold_bps=message.threshold_bps,
+        adapter=message.adapter,
+        snapshot=message.snapshot,
+        snapshot_merkle_root=message.snapshot_merkle_root,
+        span_index_sha256=message.span_index_sha256,
+        gradient_features_sha256=message.gradient_features_sha256,
+        contributors=tuple(
+            EvidenceContributor(
+                score=ContributorScore(
+                    address=row.contributor_address,
+                    span_score=_unscaled(row.span_score_e9),
+                    gradient_score=_unscaled(row.gradient_score_e9),
+                    score=_unscaled(row.score_e9),
+                    record_count=row.record_count,
+                ),
+                eligible=row.eligible,
+                amount=int(row.amount or "0"),
+            )
+            for row in message.contributors
+        ),
+        spans=tuple(
+            ScoredSpan(
+                output_token_start=row.output_token_start,
+                output_token_end=row.output_token_end,
+                occurrence_count=row.occurrence_count,
+                rarity=_unscaled(row.rarity_e9),
+                records=tuple(_scored_record(record) for record in row.records),
+            )
+            for row in message.spans
+        ),
+        examples=tuple(_scored_record(row) for row in message.examples),
+    )
+
+
+def _scored_record(row: evidence_pb2.EvidenceRecord) -> ScoredRecord:
+    return ScoredRecord(
+        datanet=row.datanet,
+        record_id=row.record_id,
+        contributor=row.contributor_address,
+        content_hash=row.content_hash,
+        score=_unscaled(row.score_e9),
+    )
+
+
+def _unscaled(value_e9: int) -> float:
+    return float(value_e9) / 10.0**SCALE_E9
