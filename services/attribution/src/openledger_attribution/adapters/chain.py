@@ -177,6 +177,16 @@ class Settler(ContractGateway[AttributionRewards]):
 
     BINDING = AttributionRewards
 
+    async def target(self) -> tuple[int, str]:
+        """The chain id and the ``AttributionRewards`` address (EIP-55) settlements go to."""
+        rewards = await self.bound()
+        return self.chain_id, checksum(rewards.address)
+
+    async def head(self) -> int:
+        """The chain's latest block number (confirmation depth is counted from it)."""
+        rewards = await self.bound()
+        return int(await rewards.w3.eth.block_number)
+
     async def settle_batch(self, entries: Sequence[SettlementEntry]) -> dict[str, SettledTx]:
         """Settle ``entries`` in one ``settleBatch`` transaction; return the settlement of each
         inference id. Ids already settled are not sent again. The contract reverts a whole

@@ -37,9 +37,10 @@ class IndexRecord:
     snapshot: str
     base_model: str
     sha256: bytes
-    """``SpanIndex.digest()``: recorded in every evidence that used it."""
+    """``SpanIndex.digest()``: the index files' own hash, checked when they are fetched."""
     manifest_digest: str
-    """Object-store digest of the JSON manifest naming each index file's digest."""
+    """Object-store digest of the JSON manifest naming each index file's digest; the evidence
+    records it (``span_index_sha256``), so a replay fetches the very index that was used."""
     document_count: int
     token_count: int
     build_time: datetime
