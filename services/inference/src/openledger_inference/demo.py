@@ -110,7 +110,7 @@ async def _demo(ctx: DemoContext) -> None:
         ctx.say(f"user {user.address} asks through the router; the signer pays each fee")
 
         rows = []
-        for question in QUESTIONS:
+        for i, question in enumerate(QUESTIONS):
             prompt = _adapter_prompt(template, prompt_template, question)
             tuned_spec = generation_pb2.GenerationSpec(
                 adapter=adapter, prompt=prompt, sampling=_greedy()
@@ -118,6 +118,9 @@ async def _demo(ctx: DemoContext) -> None:
             base_spec = generation_pb2.GenerationSpec(
                 base_model=BASE_MODEL, chat=_chat(question), sampling=_greedy()
             )
+            if i == 0:
+                # Attribution's step asks it again after its governance vote.
+                ctx.shared["inference.adapter_spec"] = tuned_spec.SerializeToString()
             tuned, base = await _generate(pool, tuned_spec), await _generate(pool, base_spec)
             rows.append((question, base, tuned))
         table = Table(title=f"{BASE_MODEL} alone vs with adapter {adapter}", show_lines=True)

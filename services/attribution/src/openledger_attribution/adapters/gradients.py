@@ -20,7 +20,7 @@ from openledger_attribution.domain.model import AdapterInfo, SnapshotInfo
 from openledger_attribution.domain.ports import GradientModel, Repository
 from openledger_attribution.influence.features import TrainingFeatures, parse_features
 from openledger_attribution.influence.query import QueryGradients
-from openledger_attribution.influence.scoring import InfluenceScorer
+from openledger_attribution.influence.scoring import InfluenceParameters, InfluenceScorer
 from openledger_kit.errors import FailedPrecondition
 from openledger_kit.store import Digest, ObjectStore
 
@@ -42,12 +42,14 @@ class GradientLibrary:
         work_dir: Path,
         *,
         capacity: int = DEFAULT_CAPACITY,
+        influence: InfluenceParameters = InfluenceParameters(),  # noqa: B008  # frozen
     ) -> None:
         self._repository = repository
         self._store = store
         self._models = models
         self._work_dir = work_dir
         self._capacity = capacity
+        self._influence = influence
         self._loaded: OrderedDict[str, GradientModel] = OrderedDict()
         self._flights: SingleFlight[str, GradientModel] = SingleFlight()
 
@@ -85,7 +87,7 @@ class GradientLibrary:
         features, features_sha256 = await asyncio.to_thread(self._features, adapter)
         contributors = await asyncio.to_thread(self._contributors, snapshot)
         queries = await asyncio.to_thread(self._queries, adapter, base_path, features)
-        scorer = InfluenceScorer(features, contributors)
+        scorer = InfluenceScorer(features, contributors, self._influence)
 
         def encode(text: str) -> list[int]:
             ids: list[int] = tokenizer(text, add_special_tokens=False)["input_ids"]

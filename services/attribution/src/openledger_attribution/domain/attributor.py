@@ -55,7 +55,7 @@ from openledger_attribution.domain.ports import (
     SpanIndexes,
 )
 from openledger_attribution.influence.query import Completion
-from openledger_attribution.influence.scoring import InfluenceParameters, InfluenceResult
+from openledger_attribution.influence.scoring import InfluenceResult
 from openledger_attribution.settlement.evidence import (
     ContributorScore,
     Evidence,
@@ -103,9 +103,6 @@ def _utc_now() -> datetime:
 class ScoringConfig:
     policy: PolicyConfig = PolicyConfig()
     spans: SpanParameters = SpanParameters()
-    influence: InfluenceParameters = InfluenceParameters()
-    """What the gradient library's scorers are built with; evidence records the parameters of
-    the scorer actually used (``GradientModel.scorer.params``)."""
     max_examples: int = 20
     """Influential records kept in the evidence (largest |influence|)."""
     adapter_wait_seconds: float = 30.0

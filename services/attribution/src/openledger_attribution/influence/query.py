@@ -11,6 +11,7 @@ record lands where that record's features are. Completions are batched through o
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,9 @@ class QueryGradients:
         self._max_tokens: int | None = getattr(config, "max_position_embeddings", None)
         self._vocab_size: int | None = getattr(config, "vocab_size", None)
         self._device = next(model.parameters()).device
+        # ``functional_call`` swaps the module's parameters for the duration of a call, so two
+        # threads (a worker's concurrent completions) must not run it on one model at once.
+        self._lock = threading.Lock()
 
     @classmethod
     def load(
@@ -81,9 +85,10 @@ class QueryGradients:
         for start in range(0, len(completions), batch_size):
             batch = completions[start : start + batch_size]
             input_ids, labels = self._collate(batch)
-            projected = per_example_gradients(
-                self._model, self._params, input_ids, labels, self._projector
-            )
+            with self._lock:
+                projected = per_example_gradients(
+                    self._model, self._params, input_ids, labels, self._projector
+                )
             out[start : start + len(batch)] = projected.detach().to("cpu", torch.float32)
         return out
 
