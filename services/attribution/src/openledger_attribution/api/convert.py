@@ -35,8 +35,7 @@ from openledger_attribution.domain.model import (
     SettlementState,
 )
 from openledger_attribution.domain.policy import Method
-from openledger_attribution.settlement.evidence import ScoringParameters
-from openledger_attribution.settlement.payouts import score_e9
+from openledger_attribution.settlement.evidence import parameters_message
 from openledger_kit.errors import InvalidArgument
 from openledger_kit.values_proto import timestamp
 
@@ -172,23 +171,6 @@ def settlement_states_filter(
 # ---------------------------------------------------------------- messages
 
 
-def parameters_to_proto(
-    parameters: ScoringParameters, method: Method | None, span_weight_bps: int
-) -> attribution_pb2.AttributionParameters:
-    """As the evidence records them: the span weight only for COMBINED."""
-    return attribution_pb2.AttributionParameters(
-        min_span_tokens=parameters.min_span_tokens,
-        max_span_occurrences=parameters.max_span_occurrences,
-        max_spans=parameters.max_spans,
-        projection_dim=parameters.projection_dim,
-        projection_seed=parameters.projection_seed,
-        damping_e9=score_e9(parameters.damping),
-        max_examples=parameters.max_examples,
-        span_weight_bps=span_weight_bps if method is Method.COMBINED else 0,
-        scorer_version=parameters.scorer_version,
-    )
-
-
 def contributor_to_proto(contributor: ContributorResult) -> attribution_pb2.ContributorAttribution:
     return attribution_pb2.ContributorAttribution(
         contributor_address=contributor.address,
@@ -252,7 +234,7 @@ def attribution_to_proto(
         base_model=attribution.base_model,
         snapshot=attribution.snapshot,
         method=method_to_proto(attribution.method),
-        parameters=parameters_to_proto(
+        parameters=parameters_message(
             attribution.parameters, attribution.method, attribution.span_weight_bps
         ),
         threshold_bps=attribution.threshold_bps,

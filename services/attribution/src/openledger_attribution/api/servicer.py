@@ -18,6 +18,7 @@ from openledger_attribution.domain.attributor import Attributor
 from openledger_attribution.domain.explain import ExplainLimits
 from openledger_attribution.domain.model import Attribution, Settlement
 from openledger_attribution.domain.ports import CreditFilter, CreditPage, Repository
+from openledger_attribution.settlement.evidence import parameters_message
 from openledger_kit.errors import InvalidArgument, NotFound, ResourceExhausted
 from openledger_kit.store import Digest, ObjectStore
 
@@ -124,7 +125,7 @@ class AttributionServicer(pb_grpc.AttributionServiceServicer):
         method = result.weights.method
         response = pb.AttributeResponse(
             method=convert.method_to_proto(method),
-            parameters=convert.parameters_to_proto(
+            parameters=parameters_message(
                 result.parameters, method, result.weights.span_weight_bps
             ),
             threshold_bps=result.threshold_bps,

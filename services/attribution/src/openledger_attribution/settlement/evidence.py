@@ -160,7 +160,11 @@ def encode_evidence(evidence: Evidence, payouts: Payouts) -> EvidenceDocument:
             if evidence.weights is None
             else _METHODS[evidence.weights.method]
         ),
-        parameters=_parameters(evidence.parameters, evidence.weights),
+        parameters=parameters_message(
+            evidence.parameters,
+            evidence.weights.method if evidence.weights else None,
+            evidence.weights.span_weight_bps if evidence.weights else 0,
+        ),
         threshold_bps=payouts.threshold_bps,
         fee_split=fee_split_message(payouts),
         contributors=_contributors(evidence.contributors, payouts),
@@ -185,9 +189,11 @@ def fee_split_message(payouts: Payouts) -> settlement_pb2.FeeSplit:
     )
 
 
-def _parameters(
-    parameters: ScoringParameters, weights: MethodWeights | None
+def parameters_message(
+    parameters: ScoringParameters, method: Method | None, span_weight_bps: int
 ) -> attribution_pb2.AttributionParameters:
+    """``parameters`` as the evidence, ``Attribution`` and ``AttributeResponse`` carry them:
+    the span weight only for COMBINED."""
     return attribution_pb2.AttributionParameters(
         min_span_tokens=parameters.min_span_tokens,
         max_span_occurrences=parameters.max_span_occurrences,
@@ -196,11 +202,7 @@ def _parameters(
         projection_seed=parameters.projection_seed,
         damping_e9=score_e9(parameters.damping),
         max_examples=parameters.max_examples,
-        span_weight_bps=(
-            weights.span_weight_bps
-            if weights is not None and weights.method is Method.COMBINED
-            else 0
-        ),
+        span_weight_bps=span_weight_bps if method is Method.COMBINED else 0,
         scorer_version=parameters.scorer_version,
     )
 

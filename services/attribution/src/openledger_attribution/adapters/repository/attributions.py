@@ -9,6 +9,7 @@ gets it back instead of overwriting it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -81,7 +82,8 @@ class AttributionStore(Store):
                 raise NotFound(f"attribution {attribution.inference_id} was never begun")
             if row.state not in _OPEN_STATES:
                 return _attribution(session, row)
-            write_attribution(row, attribution)
+            # Created when the completion was received (``begin``), not when it was scored.
+            write_attribution(row, replace(attribution, create_time=row.create_time))
             session.execute(
                 delete(ContributorRow).where(ContributorRow.inference_id == row.inference_id)
             )
