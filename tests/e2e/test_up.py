@@ -120,7 +120,7 @@ def test_up_detach_status_and_down(tmp_path: Path) -> None:
 def test_demo_runs_to_completion_and_names_redis_and_both_chains(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     demo = subprocess.run(
-        openledger("demo", "--run-dir", run_dir), capture_output=True, text=True, timeout=180
+        openledger("demo", "--run-dir", run_dir), capture_output=True, text=True, timeout=900
     )
     assert demo.returncode == 0, demo.stdout + demo.stderr
     out = demo.stdout

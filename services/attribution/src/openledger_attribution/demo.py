@@ -9,11 +9,11 @@ payouts after it, a contributor claiming, and the closing report.
    records, with the contributor and a snippet of the record.
 3. Governance: a token holder wraps OPEN into gOPEN, delegates, proposes a new attribution
    threshold on ``ProtocolParams``, votes, queues and executes it through the timelock (the
-   local chain's clock is moved over the voting period and the delay). The new threshold sits
-   just above the second-largest raw share of the first adapter answer, so it changes who is
-   paid.
-4. The first adapter question is asked again (greedy decoding: the same output) and the
-   payouts before and after the vote are compared.
+   local chain's clock is moved over the voting period and the delay). The new threshold is
+   chosen from the adapter answer crediting the most people so that it flips whether its
+   second contributor is paid.
+4. That question is asked again (greedy decoding: the same output) and the payouts before
+   and after the vote are compared.
 5. The contributor with the most claimable OPEN claims it from ``AttributionRewards``.
 6. The report: each demo person's accepted and rejected records in the datanet and their
    rewards (earned, pending, claimable, claimed).
@@ -56,7 +56,7 @@ from openledger_kit.localnet.demo import DemoContext, DemoStep
 from openledger_kit.localnet.processes import ANVIL_DEV_KEYS
 
 DEPLOYMENT_ID = "openledger-local"
-PEOPLE = {1: "curator", 2: "alice", 3: "bob", 4: "mallory"}
+PEOPLE = {1: "curator", 2: "alice", 3: "bob", 4: "mallory", 8: "carol"}
 """The datanet step's people, by anvil development key."""
 USER_KEY = 6
 """The inference step's user, who pays for the question asked again."""
@@ -116,11 +116,12 @@ async def _demo(ctx: DemoContext) -> None:
         for attribution in attributed[:3]:
             await _explain(ctx, stub, attribution, people)
         if attributed:
-            before = attributed[0]
-            threshold = _dividing_threshold(before)
+            # The answer with the most people credited shows best what a threshold does.
+            before = max(attributed, key=lambda a: len(_shares(a)))
+            threshold = _flipping_threshold(before)
             await _vote_threshold(ctx, manifest, threshold)
             await _wait_for_threshold(stub, before, threshold)
-            after = await _ask_again(ctx, stub)
+            after = await _ask_again(ctx, stub, before.inference_id)
             _compare(ctx, before, after, people)
         await _claim(ctx, manifest, stub, people)
         await _report(ctx, stub, people)
@@ -229,15 +230,20 @@ async def _explain(
 # --- governance ----------------------------------------------------------------------------
 
 
-def _dividing_threshold(attribution: attribution_pb2.Attribution) -> int:
-    """A threshold (bps) just above the second-largest raw share, so that the vote changes who
-    is paid; with a single contributor, one that lowers the bar to 1 %."""
-    shares = sorted(
-        (c.raw_share for c in attribution.contributors if c.raw_share > 0), reverse=True
-    )
+def _shares(attribution: attribution_pb2.Attribution) -> list[float]:
+    """The positive raw shares, largest first."""
+    return sorted(c.raw_share for c in attribution.contributors if c.raw_share > 0)[::-1]
+
+
+def _flipping_threshold(attribution: attribution_pb2.Attribution) -> int:
+    """A threshold (bps) that flips whether the second contributor of ``attribution`` is paid:
+    just above its raw share when it is paid now, at its raw share when it is not. With a
+    single contributor nothing can flip; the bar is then lowered to 1 %."""
+    shares = _shares(attribution)
     if len(shares) < 2:
         return 100
-    return min(int(shares[1] * 10_000) + 1, 10_000)
+    second = int(shares[1] * 10_000)
+    return min(second + 1, 10_000) if attribution.threshold_bps <= second else second
 
 
 async def _vote_threshold(ctx: DemoContext, manifest: DeploymentManifest, bps: int) -> None:
@@ -297,12 +303,13 @@ async def _wait_for_threshold(
 
 
 async def _ask_again(
-    ctx: DemoContext, stub: pb_grpc.AttributionServiceStub
+    ctx: DemoContext, stub: pb_grpc.AttributionServiceStub, inference_id: str
 ) -> attribution_pb2.Attribution:
-    """The inference step's first adapter question again, as the same user."""
-    recorded = ctx.shared.get("inference.adapter_spec")
+    """The inference step's request of ``inference_id`` again, as the same user."""
+    specs = ctx.shared.get("inference.adapter_specs")
+    recorded = specs.get(inference_id) if isinstance(specs, dict) else None
     if not isinstance(recorded, bytes):
-        raise RuntimeError("the inference step left no adapter request to ask again")
+        raise RuntimeError(f"the inference step left no request of {inference_id} to ask again")
     spec = generation_pb2.GenerationSpec.FromString(recorded)
     user = parse_private_key(ANVIL_DEV_KEYS[USER_KEY], source=f"anvil key {USER_KEY}")
     channel = connect(ctx.env(ROUTER_ADDR_ENV), signer=user, deployment_id=DEPLOYMENT_ID)
@@ -314,9 +321,9 @@ async def _ask_again(
         )
     finally:
         await channel.close()
-    inference_id = response.completion.inference_id
-    ctx.say(f"the first adapter question asked again: inference {inference_id}")
-    return await _settled(stub, inference_id)
+    again = response.completion.inference_id
+    ctx.say(f"the question of {inference_id} asked again: inference {again}")
+    return await _settled(stub, again)
 
 
 def _compare(
@@ -434,4 +441,5 @@ STEP = DemoStep(
     title="Proof of Attribution: spans traced to contributors, rewards settled, a vote, a claim",
     run=_run,
     order=50,
+    services=("attribution",),
 )

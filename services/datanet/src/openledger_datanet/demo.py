@@ -61,6 +61,22 @@ GOOD = [
 ]
 
 
+CAROL = [
+    (
+        "What else lowers blood pressure?",
+        "Eating less salt, losing extra weight and drinking less alcohol each lower blood "
+        "pressure, often by as much as a daily brisk walk does.",
+    ),
+    (
+        "What happens when the thyroid is overactive?",
+        "An overactive thyroid releases too much hormone, so the heart races, weight falls and "
+        "the hands may tremble even at rest.",
+    ),
+]
+"""A second honest contributor, so that attribution has more than one person to credit."""
+CAROL_KEY = 8
+
+
 def _policy() -> curation_pb2.CurationPolicy:
     base = Policy.default()
     fields = {
@@ -84,6 +100,10 @@ async def _demo(ctx: DemoContext) -> None:
         parse_private_key(key, source=f"anvil development key {i}")
         for i, key in enumerate(ANVIL_DEV_KEYS[1:5], start=1)
     )
+    carol = parse_private_key(
+        ANVIL_DEV_KEYS[CAROL_KEY], source=f"anvil development key {CAROL_KEY}"
+    )
+    people = (("alice", alice), ("bob", bob), ("mallory", mallory), ("carol", carol))
     addr = ctx.env(ADDR_ENV)
     datanet_id = f"medical-qa-{int(time.time())}"
     manifest = DeploymentManifest.load(ctx.env(MANIFEST_ENV))
@@ -124,7 +144,7 @@ async def _demo(ctx: DemoContext) -> None:
         )
 
         async with connected(ctx.env(L2_RPC_URL)) as l2:
-            for who, account in (("alice", alice), ("bob", bob), ("mallory", mallory)):
+            for who, account in people:
                 registry = await DatanetRegistry.load(manifest, l2, sender=TxSender(l2, account))
                 await registry.stake(chain_datanet_id(datanet_id), STAKE)
                 ctx.say(f"{who:<8} {account.address} staked 1 OPEN on the DatanetRegistry")
@@ -146,6 +166,7 @@ async def _demo(ctx: DemoContext) -> None:
                         },
                     ],
                 ),
+                "carol": (carol, [{"question": q, "answer": a} for q, a in CAROL]),
                 "mallory": (
                     mallory,
                     [
@@ -196,7 +217,7 @@ async def _demo(ctx: DemoContext) -> None:
                 )
 
             registry = await DatanetRegistry.load(manifest, l2)
-            for who, account in (("alice", alice), ("bob", bob), ("mallory", mallory)):
+            for who, account in people:
                 standing = (
                     await as_curator.GetContributor(
                         pb.GetContributorRequest(name=f"{name}/contributors/{account.address}")

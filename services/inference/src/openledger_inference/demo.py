@@ -110,7 +110,10 @@ async def _demo(ctx: DemoContext) -> None:
         ctx.say(f"user {user.address} asks through the router; the signer pays each fee")
 
         rows = []
-        for i, question in enumerate(QUESTIONS):
+        # Attribution's step asks one of them again after its governance vote.
+        specs: dict[str, bytes] = {}
+        ctx.shared["inference.adapter_specs"] = specs
+        for question in QUESTIONS:
             prompt = _adapter_prompt(template, prompt_template, question)
             tuned_spec = generation_pb2.GenerationSpec(
                 adapter=adapter, prompt=prompt, sampling=_greedy()
@@ -118,10 +121,8 @@ async def _demo(ctx: DemoContext) -> None:
             base_spec = generation_pb2.GenerationSpec(
                 base_model=BASE_MODEL, chat=_chat(question), sampling=_greedy()
             )
-            if i == 0:
-                # Attribution's step asks it again after its governance vote.
-                ctx.shared["inference.adapter_spec"] = tuned_spec.SerializeToString()
             tuned, base = await _generate(pool, tuned_spec), await _generate(pool, base_spec)
+            specs[tuned.inference_id] = tuned_spec.SerializeToString()
             rows.append((question, base, tuned))
         table = Table(title=f"{BASE_MODEL} alone vs with adapter {adapter}", show_lines=True)
         for column in ("question", "base model", f"adapter {adapter}"):

@@ -19,6 +19,7 @@ Services add steps through the ``openledger.demo`` entry-point group; each entry
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -133,11 +134,20 @@ def run_steps(steps: Sequence[DemoStep], ctx: DemoContext) -> list[StepOutcome]:
         try:
             step.run(ctx)
         except Exception as exc:  # noqa: BLE001 - a failed step is reported, not a crash
-            ctx.say(f"FAILED: {type(exc).__name__}: {exc}")
+            ctx.say(f"FAILED: {type(exc).__name__}: {exc}{_where(exc)}")
             outcomes.append(StepOutcome(step, exc))
             break
         outcomes.append(StepOutcome(step))
     return outcomes
+
+
+def _where(exc: BaseException) -> str:
+    """Where the exception was raised (file, line, function), to start looking from."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f" (at {last.filename}:{last.lineno} in {last.name})"
 
 
 def services_not_in_demo(steps: Sequence[DemoStep]) -> list[str]:
