@@ -7,13 +7,14 @@ payouts after it, a contributor claiming, and the closing report.
    shares, amounts and the settlement transaction.
 2. For each adapter answer, ``ExplainCompletion`` shows the output spans traced to datanet
    records, with the contributor and a snippet of the record.
-3. Governance: a token holder wraps OPEN into gOPEN, delegates, proposes a new attribution
-   threshold on ``ProtocolParams``, votes, queues and executes it through the timelock (the
-   local chain's clock is moved over the voting period and the delay). The new threshold is
-   chosen from the adapter answer crediting the most people so that it flips whether its
-   second contributor is paid.
-4. That question is asked again (greedy decoding: the same output) and the payouts before
-   and after the vote are compared.
+3. Governance: a text quoting alice at length and carol briefly is scored ad hoc
+   (``Attribute``, with a hypothetical fee of 1 OPEN). A token holder wraps OPEN into gOPEN,
+   delegates, and proposes a threshold on ``ProtocolParams`` just above carol's share, votes,
+   queues and executes it through the timelock (the local chain's clock is moved over the
+   voting period and the delay).
+4. The same text is scored again: carol is now below the threshold and alice takes the whole
+   contributors' pool. An adapter question of the inference step is asked again and settled
+   under the new threshold.
 5. The contributor with the most claimable OPEN claims it from ``AttributionRewards``.
 6. The report: each demo person's accepted and rejected records in the datanet and their
    rewards (earned, pending, claimable, claimed).
@@ -63,6 +64,7 @@ USER_KEY = 6
 VOTER_KEY = 9
 """A token holder who votes the new threshold in."""
 VOTER_STAKE = 1_000 * OPEN
+HYPOTHETICAL_FEE = OPEN
 SETTLE_WAIT_SECONDS = 900.0
 """The first completions wait for the workers to load the base model and build the index."""
 ROUTER_ADDR_ENV = "OL_INFERENCE_ROUTER_ADDR"
@@ -116,13 +118,7 @@ async def _demo(ctx: DemoContext) -> None:
         for attribution in attributed[:3]:
             await _explain(ctx, stub, attribution, people)
         if attributed:
-            # The answer with the most people credited shows best what a threshold does.
-            before = max(attributed, key=lambda a: len(_shares(a)))
-            threshold = _flipping_threshold(before)
-            await _vote_threshold(ctx, manifest, threshold)
-            await _wait_for_threshold(stub, before, threshold)
-            after = await _ask_again(ctx, stub, before.inference_id)
-            _compare(ctx, before, after, people)
+            await _governance(ctx, manifest, stub, attributed[0], people)
         await _claim(ctx, manifest, stub, people)
         await _report(ctx, stub, people)
     finally:
@@ -230,20 +226,49 @@ async def _explain(
 # --- governance ----------------------------------------------------------------------------
 
 
-def _shares(attribution: attribution_pb2.Attribution) -> list[float]:
-    """The positive raw shares, largest first."""
-    return sorted(c.raw_share for c in attribution.contributors if c.raw_share > 0)[::-1]
+async def _governance(
+    ctx: DemoContext,
+    manifest: DeploymentManifest,
+    stub: pb_grpc.AttributionServiceStub,
+    answer: attribution_pb2.Attribution,
+    people: dict[str, str],
+) -> None:
+    """A text quoting alice at length and carol briefly is scored ad hoc with a hypothetical
+    fee; a vote sets the threshold just above carol's share; the same text is scored again,
+    and ``answer``'s question is asked again and settled under the new threshold."""
+    request = pb.AttributeRequest(
+        text=_quote(ctx), snapshot=answer.snapshot, fee=str(HYPOTHETICAL_FEE)
+    )
+    before = await stub.Attribute(request)
+    ctx.say(
+        f"ad hoc: {request.text!r} scored against {answer.snapshot} with a hypothetical fee of "
+        f"{_open(HYPOTHETICAL_FEE)} OPEN"
+    )
+    threshold = _flipping_threshold(before)
+    await _vote_threshold(ctx, manifest, threshold)
+    after = await _applied(stub, request, threshold)
+    _compare(ctx, before, after, people)
+    again = await _ask_again(ctx, stub, answer.inference_id)
+    ctx.say(f"  settled under {again.threshold_bps} bps: {_paid(again, people)}")
 
 
-def _flipping_threshold(attribution: attribution_pb2.Attribution) -> int:
-    """A threshold (bps) that flips whether the second contributor of ``attribution`` is paid:
-    just above its raw share when it is paid now, at its raw share when it is not. With a
-    single contributor nothing can flip; the bar is then lowered to 1 %."""
-    shares = _shares(attribution)
+def _quote(ctx: DemoContext) -> str:
+    answers = ctx.shared.get("datanet.answers")
+    if not isinstance(answers, dict):
+        raise RuntimeError("the datanet step left no records to quote")
+    alice, carol = answers["alice"][2], answers["carol"][0]
+    return f"{alice} {' '.join(carol.split()[:9])}."
+
+
+def _flipping_threshold(scored: pb.AttributeResponse) -> int:
+    """A threshold (bps) that flips whether the second contributor is paid: just above its
+    raw share when it is paid now, at its raw share when it is not. With a single contributor
+    nothing can flip; the bar is then lowered to 1 %."""
+    shares = sorted(c.raw_share for c in scored.contributors if c.raw_share > 0)[::-1]
     if len(shares) < 2:
         return 100
     second = int(shares[1] * 10_000)
-    return min(second + 1, 10_000) if attribution.threshold_bps <= second else second
+    return min(second + 1, 10_000) if scored.threshold_bps <= second else second
 
 
 async def _vote_threshold(ctx: DemoContext, manifest: DeploymentManifest, bps: int) -> None:
@@ -284,19 +309,16 @@ async def _pass_time(l2: AsyncWeb3[Any], seconds: int) -> None:
     await advance_time(l2, seconds + 1)
 
 
-async def _wait_for_threshold(
-    stub: pb_grpc.AttributionServiceStub, attribution: attribution_pb2.Attribution, bps: int
-) -> None:
-    """Until the service applies the new threshold (it refreshes ``ProtocolParams`` when the
-    contract emits a change), seen through an ad-hoc ``Attribute`` call."""
-    explained = (
-        await stub.ExplainCompletion(
-            pb.ExplainCompletionRequest(inference_id=attribution.inference_id)
-        )
-    ).explanation
-    request = pb.AttributeRequest(text=explained.output_text or "-", snapshot=attribution.snapshot)
+async def _applied(
+    stub: pb_grpc.AttributionServiceStub, request: pb.AttributeRequest, bps: int
+) -> pb.AttributeResponse:
+    """``request`` scored once the service applies threshold ``bps`` (it refreshes
+    ``ProtocolParams`` when the contract emits a change)."""
     deadline = time.monotonic() + 60.0
-    while (await stub.Attribute(request)).threshold_bps != bps:
+    while True:
+        scored: pb.AttributeResponse = await stub.Attribute(request)
+        if scored.threshold_bps == bps:
+            return scored
         if time.monotonic() > deadline:
             raise RuntimeError(f"the service did not apply threshold {bps} within 60 s")
         await asyncio.sleep(0.5)
@@ -328,11 +350,11 @@ async def _ask_again(
 
 def _compare(
     ctx: DemoContext,
-    before: attribution_pb2.Attribution,
-    after: attribution_pb2.Attribution,
+    before: pb.AttributeResponse,
+    after: pb.AttributeResponse,
     people: dict[str, str],
 ) -> None:
-    table = Table(title="The same answer, before and after the vote")
+    table = Table(title="The same text, before and after the vote")
     for column in (
         "contributor",
         "raw share",

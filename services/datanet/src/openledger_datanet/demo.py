@@ -256,8 +256,13 @@ async def _demo(ctx: DemoContext) -> None:
                 f"(registry root {'matches' if same else 'DIFFERS'})"
             )
             ctx.say(f"  files: {snap.jsonl.uri} and {snap.parquet.uri}")
-            # Later steps (ModelFactory) train on this snapshot.
+            # Later steps train on this snapshot (ModelFactory) and quote its records
+            # (attribution).
             ctx.shared["datanet.snapshot"] = snap.name
+            ctx.shared["datanet.answers"] = {
+                "alice": [answer for _, answer in GOOD],
+                "carol": [answer for _, answer in CAROL],
+            }
 
             first = (
                 await as_curator.ListContributions(
