@@ -51,13 +51,14 @@ class Platform:
         policy: PolicyConfig = PolicyConfig(),  # noqa: B008  # frozen
         params: Params | None = None,
         adapter_wait_seconds: float = 0.0,
+        gradients: GradientLibrary | None = None,
     ) -> Attributor:
         return Attributor(
             repository=self.repository,
             store=self.planted.store,
             base_models=self.models,
             indexes=self.indexes,
-            gradients=self.gradients,
+            gradients=gradients or self.gradients,
             params=params or self.reader,
             chain=self.settler,
             config=ScoringConfig(policy=policy, adapter_wait_seconds=adapter_wait_seconds),

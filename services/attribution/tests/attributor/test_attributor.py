@@ -5,13 +5,17 @@ contract on anvil."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from openledger_attribution.adapters.gradients import GradientLibrary
 from openledger_attribution.domain.adhoc import AdHocRequest
+from openledger_attribution.domain.attributor import Attributor
 from openledger_attribution.domain.explain import ExplainLimits
 from openledger_attribution.domain.model import AttributionState
 from openledger_attribution.domain.policy import Method
+from openledger_attribution.influence.scoring import InfluenceParameters
 from openledger_attribution.settlement.evidence import decode_evidence
 from openledger_attribution.settlement.payouts import ZERO_ADDRESS
 from openledger_kit.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
@@ -121,6 +125,32 @@ async def test_a_threshold_excludes_small_contributors(platform: Platform) -> No
     assert excluded
     assert sum(c.share for c in contributors if c.eligible) == pytest.approx(1.0)
     assert open_.attribution.evidence_hash != strict.attribution.evidence_hash
+
+
+async def test_only_strongly_negative_influence_goes_to_the_penalty_path(
+    platform: Platform, tmp_path: Path
+) -> None:
+    def attributor(negative_z: float) -> Attributor:
+        gradients = GradientLibrary(
+            platform.repository,
+            platform.planted.store,
+            platform.models,
+            tmp_path / str(negative_z),
+            influence=InfluenceParameters(negative_z=negative_z),
+        )
+        return platform.attributor(gradients=gradients)
+
+    every_negative_sum, never = attributor(0.0), attributor(1e9)
+    reported = 0
+    for record in platform.planted.records:
+        completion = platform.planted.completion(record.index)[0]
+        loose = (await every_negative_sum.attribute(completion)).attribution
+        harmful = {c.address for c in loose.contributors if c.score < 0 and c.gradient_score < 0}
+        assert {n.address for n in loose.negative} == harmful
+        assert all(n.contributions for n in loose.negative)
+        assert (await never.attribute(completion)).attribution.negative == ()
+        reported += len(harmful)
+    assert reported > 0
 
 
 async def test_a_different_adapter_hash_fails_for_good(platform: Platform) -> None:

@@ -550,9 +550,11 @@ def _scores(
     examples: list[ScoredRecord] = []
     gradient_scores: dict[str, float] = {}
     negative_records: dict[str, list[tuple[float, str]]] = {}
+    strongly_negative: dict[str, float] = {}
     if gradient is not None and influence is not None:
         result, example_scores = influence
         gradient_scores = _by_address(result.contributor_scores)
+        strongly_negative = _by_address(result.negative)
         rows = gradient.features.snapshot_indexes.tolist()
         for row, score in zip(rows, example_scores, strict=True):
             if score < 0:
@@ -591,7 +593,8 @@ def _scores(
             ),
         )
         for c in sorted(contributors, key=lambda c: (c.score, address_order(c.address)))
-        if c.score < 0
+        # A slightly negative sum is noise; only a markedly harmful one goes to the penalty path.
+        if c.score < 0 and c.address in strongly_negative
     )
     return _Scores(
         weights=weights,
