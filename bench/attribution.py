@@ -22,7 +22,8 @@ corpus size (1M, 10M, 50M tokens; ``--quick``: 1M and 10M, and the build at 1M i
 
 Other attribution figures are further sections: each is a function ``(quick) -> Section`` in
 ``SECTIONS``; their rows and extra keys are appended to the index section's, whose build
-throughput stays the headline.
+throughput stays the headline. ``bench.attribution_fleet``: completions attributed per second
+by 1 and 2 real worker processes (``fleet_completions_per_s_1``/``_2``, ``fleet_scaling``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import numpy as np
 import numpy.typing as npt
 from pydivsufsort import divsufsort  # type: ignore[import-untyped]
 
+from bench.attribution_fleet import fleet_section
 from bench.result import BenchResult, Row
 from openledger_attribution.spans.index import IndexedDocument, SpanIndex
 
@@ -308,7 +310,11 @@ def gradient_scoring_section(quick: bool) -> Section:
     )
 
 
-SECTIONS: list[Callable[[bool], Section]] = [span_index_section, gradient_scoring_section]
+SECTIONS: list[Callable[[bool], Section]] = [
+    span_index_section,
+    gradient_scoring_section,
+    fleet_section,
+]
 """Run in order; the first section's headline is the benchmark's."""
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bench.attribution_fleet import QUICK_COMPLETIONS
+from bench.inference import chain_available
 from bench.quick import run_quick
 
 
@@ -17,3 +19,12 @@ def test_attribution_bench_quick_ends_with_its_json_summary() -> None:
     assert any(line.startswith("attribution") and "index build" in line for line in table)
     assert summary["gradient_examples"] == 10_000
     assert summary["gradient_completions_per_s"] > 0 and summary["gradient_dot_baseline_per_s"] > 0
+    if chain_available():
+        assert summary["fleet_completions"] == QUICK_COMPLETIONS
+        assert summary["fleet_completions_per_s_1"] > 0 and summary["fleet_completions_per_s_2"] > 0
+        assert summary["fleet_scaling"] == pytest.approx(
+            summary["fleet_completions_per_s_2"] / summary["fleet_completions_per_s_1"], rel=1e-2
+        )
+        assert summary["fleet_method"] == "COMBINED"
+        assert sum(summary["fleet_shares_2"]) == QUICK_COMPLETIONS
+        assert any(line.startswith("attribution") and "worker fleet" in line for line in table)

@@ -122,6 +122,13 @@ class Settings(ServiceSettings):
     )
     max_examples: int = Field(20, ge=0, description="influential records kept in the evidence")
 
+    # Scoring is CPU bound, so a worker runs about as many completions at once as it has
+    # cores, and takes no more than that from the stream at a time: a burst is then shared out
+    # across the fleet instead of queueing behind whichever worker read first.
+    bus_concurrency: int = Field(
+        2, gt=0, description="completions one worker scores at once, and reads at a time"
+    )
+
     adapter_wait_seconds: float = Field(
         30.0,
         ge=0,

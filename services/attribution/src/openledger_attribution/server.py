@@ -243,6 +243,7 @@ async def create_attribution_server(
             name=settings.worker_name,
             options=ConsumerOptions(
                 concurrency=settings.bus_concurrency,
+                batch_size=settings.bus_concurrency,
                 visibility_timeout_seconds=settings.bus_visibility_timeout_seconds,
                 max_deliveries=settings.bus_max_deliveries,
             ),
