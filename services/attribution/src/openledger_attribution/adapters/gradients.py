@@ -75,7 +75,6 @@ class GradientLibrary:
 
     async def _load(self, adapter: AdapterInfo) -> GradientModel:
         base_path = await self._models.local_path(adapter.base_model)
-        tokenizer = await self._models.tokenizer(adapter.base_model)
         snapshot = await asyncio.to_thread(self._repository.get_snapshot, adapter.snapshot)
         if snapshot is None:
             raise FailedPrecondition(
@@ -88,18 +87,12 @@ class GradientLibrary:
         contributors = await asyncio.to_thread(self._contributors, snapshot)
         queries = await asyncio.to_thread(self._queries, adapter, base_path, features)
         scorer = InfluenceScorer(features, contributors, self._influence)
-
-        def encode(text: str) -> list[int]:
-            ids: list[int] = tokenizer(text, add_special_tokens=False)["input_ids"]
-            return ids
-
         return GradientModel(
             adapter=adapter,
             features=features,
             features_sha256=features_sha256,
             queries=queries,
             scorer=scorer,
-            encode=encode,
         )
 
     # ---- on worker threads -------------------------------------------------------------------

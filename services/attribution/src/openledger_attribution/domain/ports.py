@@ -173,7 +173,6 @@ class GradientModel:
     features_sha256: bytes
     queries: QueryGradients
     scorer: InfluenceScorer
-    encode: Callable[[str], list[int]]
 
 
 class GradientModels(Protocol):
