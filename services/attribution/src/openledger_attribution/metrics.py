@@ -23,7 +23,6 @@ from openledger_attribution.domain.model import (
     AdapterInfo,
     Attribution,
     AttributionState,
-    ChainTx,
     CompletionInput,
     Settlement,
     SettlementState,
@@ -37,6 +36,7 @@ from openledger_attribution.domain.ports import (
     Repository,
     SpanIndexes,
 )
+from openledger_kit.values import ChainTx
 
 PREFIX = "openledger_attribution"
 NO_METHOD = "NONE"

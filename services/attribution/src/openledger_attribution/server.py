@@ -25,6 +25,7 @@ from openledger.attribution.v1 import attribution_service_pb2_grpc as pb_grpc
 from openledger_attribution.adapters.bus import SettledPublisher
 from openledger_attribution.adapters.catalogue import CatalogueHandlers
 from openledger_attribution.adapters.chain import ParamsReader, Settler
+from openledger_attribution.adapters.evidence import ProtobufEvidence
 from openledger_attribution.adapters.gradients import GradientLibrary
 from openledger_attribution.adapters.indexes import IndexLibrary
 from openledger_attribution.adapters.models import BaseModelLibrary
@@ -230,6 +231,7 @@ async def create_attribution_server(
         gradients=gradients,
         params=params,
         chain=settler,
+        evidence=ProtobufEvidence(),
         config=scoring_config(settings),
     )
 

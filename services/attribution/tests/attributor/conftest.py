@@ -7,12 +7,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from openledger_attribution.adapters.chain import GovernedParams, ParamsReader, Settler
+from openledger_attribution.adapters.chain import ParamsReader, Settler
+from openledger_attribution.adapters.evidence import ProtobufEvidence
 from openledger_attribution.adapters.gradients import GradientLibrary
 from openledger_attribution.adapters.indexes import IndexLibrary
 from openledger_attribution.adapters.models import BaseModelLibrary
 from openledger_attribution.adapters.repository import Repository
 from openledger_attribution.domain.attributor import Attributor, ScoringConfig
+from openledger_attribution.domain.model import GovernedParams
 from openledger_attribution.domain.policy import PolicyConfig
 from openledger_attribution.domain.ports import Params
 from services.attribution.tests.settlement.conftest import Chain, chain, contract_artifacts
@@ -61,6 +63,7 @@ class Platform:
             gradients=gradients or self.gradients,
             params=params or self.reader,
             chain=self.settler,
+            evidence=ProtobufEvidence(),
             config=ScoringConfig(policy=policy, adapter_wait_seconds=adapter_wait_seconds),
         )
 

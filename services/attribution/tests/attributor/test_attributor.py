@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from openledger_attribution.adapters.evidence import decode_evidence
 from openledger_attribution.adapters.gradients import GradientLibrary
 from openledger_attribution.domain.adhoc import AdHocRequest
 from openledger_attribution.domain.attributor import Attributor
 from openledger_attribution.domain.explain import ExplainLimits
-from openledger_attribution.domain.model import AttributionState
+from openledger_attribution.domain.model import AttributionState, SettlementEntry
 from openledger_attribution.domain.policy import Method
 from openledger_attribution.influence.scoring import InfluenceParameters
-from openledger_attribution.settlement.evidence import decode_evidence
 from openledger_attribution.settlement.payouts import ZERO_ADDRESS
 from openledger_kit.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from openledger_kit.store import Digest
@@ -57,7 +57,7 @@ async def test_scoring_is_deterministic_and_the_evidence_is_stored(platform: Pla
     second = await platform.attributor().attribute(completion)
 
     assert first.attribution.evidence_hash == second.attribution.evidence_hash
-    assert first.entry == second.entry
+    assert SettlementEntry.of(first.settlement) == SettlementEntry.of(second.settlement)
     assert first.settlement.settlement_id != second.settlement.settlement_id
     data = platform.planted.store.get_bytes(Digest(first.attribution.evidence_digest))
     evidence = decode_evidence(data)

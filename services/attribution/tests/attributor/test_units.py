@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from openledger_attribution.adapters.evidence import decode_evidence, encode_evidence
 from openledger_attribution.domain.adhoc import AdHocRequest
 from openledger_attribution.domain.explain import ExplainLimits, _snippet
 from openledger_attribution.domain.policy import Method
 from openledger_attribution.settlement.evidence import (
     Evidence,
     ScoringParameters,
-    decode_evidence,
-    encode_evidence,
     scores_e9,
 )
 from openledger_attribution.settlement.payouts import split_fee

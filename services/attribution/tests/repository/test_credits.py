@@ -11,9 +11,10 @@ import pytest
 
 from openledger_attribution.adapters.repository import Repository
 from openledger_attribution.adapters.repository.credits import page_size_of
-from openledger_attribution.domain.model import ChainTx, RewardCredit, SettlementState
+from openledger_attribution.domain.model import RewardCredit, SettlementState
 from openledger_attribution.domain.ports import CreditFilter
 from openledger_kit.errors import InvalidArgument
+from openledger_kit.values import ChainTx, TxStatus
 
 from .support import (
     ADAPTER,
@@ -101,7 +102,13 @@ def test_credits_follow_their_settlement(repo: Repository, credited: list[Reward
     one, two = (
         next(c for c in credited if c.inference_id == completion(n).inference_id) for n in (1, 2)
     )
-    tx = ChainTx(chain_id=31_337, contract=BOB, tx_hash=TX_HASH, block_number=9)
+    tx = ChainTx(
+        chain_id=31_337,
+        contract_address=BOB,
+        tx_hash=TX_HASH,
+        status=TxStatus.SUCCEEDED,
+        block_number=9,
+    )
     repo.mark_submitted([one.settlement_id, two.settlement_id], "b", tx, T0)
     repo.mark_confirmed([one.settlement_id], T0 + timedelta(hours=1))
     listed = {c.inference_id: c for c in everything(repo, CreditFilter(address=ALICE), 500)}

@@ -9,12 +9,19 @@ from dataclasses import replace
 from datetime import timedelta
 
 from openledger_attribution.adapters.repository import Repository
-from openledger_attribution.domain.model import ChainTx, Settlement, SettlementState
+from openledger_attribution.domain.model import Settlement, SettlementState
+from openledger_kit.values import ChainTx, TxStatus
 
 from .support import ALICE, BOB, T0, completion, contributor, finished
 
 LEASE = 60.0
-TX = ChainTx(chain_id=31_337, contract=BOB, tx_hash=b"\x5a" * 32, block_number=2**40)
+TX = ChainTx(
+    chain_id=31_337,
+    contract_address=BOB,
+    tx_hash=b"\x5a" * 32,
+    status=TxStatus.SUCCEEDED,
+    block_number=2**40,
+)
 
 
 def settle(repo: Repository, count: int) -> list[Settlement]:

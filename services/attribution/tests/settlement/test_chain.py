@@ -11,19 +11,14 @@ from typing import Any
 
 import pytest
 
-from openledger_attribution.adapters.chain import (
-    GovernedParams,
-    ParamsReader,
-    SettlementEntry,
-    Settler,
-    inference_key,
-)
+from openledger_attribution.adapters.chain import ParamsReader, Settler, inference_key
+from openledger_attribution.adapters.evidence import encode_evidence
+from openledger_attribution.domain.model import GovernedParams, SettlementEntry
 from openledger_attribution.domain.policy import Method, MethodWeights
 from openledger_attribution.settlement.evidence import (
     ContributorScore,
     Evidence,
     ScoringParameters,
-    encode_evidence,
     scores_e9,
 )
 from openledger_attribution.settlement.payouts import Payouts, split_fee
@@ -98,7 +93,8 @@ def entry(
         parameters=ScoringParameters(min_span_tokens=2, max_spans=4),
         contributors=contributors,
     )
-    return SettlementEntry.of(inference_id, payouts, encode_evidence(evidence, payouts)), payouts
+    document = encode_evidence(evidence, payouts)
+    return SettlementEntry(inference_id, payouts.credits(), document.evidence_hash), payouts
 
 
 async def addresses(n: int) -> list[str]:

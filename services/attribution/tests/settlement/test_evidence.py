@@ -9,6 +9,7 @@ import pytest
 from eth_utils.crypto import keccak
 
 from openledger.attribution.v1 import attribution_pb2, evidence_pb2
+from openledger_attribution.adapters.evidence import encode_evidence
 from openledger_attribution.domain.policy import Method, MethodWeights
 from openledger_attribution.settlement.evidence import (
     ContributorScore,
@@ -16,7 +17,6 @@ from openledger_attribution.settlement.evidence import (
     ScoredRecord,
     ScoredSpan,
     ScoringParameters,
-    encode_evidence,
     scores_e9,
     token_ids_hash,
 )

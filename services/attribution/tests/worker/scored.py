@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from openledger_attribution.adapters.chain import GovernedParams
+from openledger_attribution.adapters.evidence import encode_evidence
 from openledger_attribution.domain.model import (
     Attribution,
     AttributionState,
     CompletionInput,
     ContributorResult,
     FeeSplitAmounts,
+    GovernedParams,
     Settlement,
     SettlementState,
 )
@@ -22,7 +23,6 @@ from openledger_attribution.settlement.evidence import (
     ContributorScore,
     Evidence,
     ScoringParameters,
-    encode_evidence,
     scores_e9,
 )
 from openledger_attribution.settlement.payouts import split_fee

@@ -19,7 +19,6 @@ from openledger_attribution.adapters.bus import (
 from openledger_attribution.domain.model import (
     Attribution,
     AttributionState,
-    ChainTx,
     ContributorResult,
     FeeSplitAmounts,
     NegativeInfluence,
@@ -29,6 +28,7 @@ from openledger_attribution.domain.model import (
 from openledger_attribution.domain.policy import Method
 from openledger_attribution.settlement.payouts import FeeSplitBps
 from openledger_kit.errors import FailedPrecondition, InvalidArgument
+from openledger_kit.values import ChainTx, TxStatus
 from openledger_kit.values_proto import timestamp
 
 INFERENCE = "0190a5c4-9a1b-7c3d-8e4f-0123456789ab"
@@ -169,7 +169,7 @@ def settlement(**changes: object) -> Settlement:
         "fee_split": split(),
         "evidence_hash": b"\x42" * 32,
         "batch_id": "0190a5c4-9a1b-7c3d-8e4f-0000000000bb",
-        "transaction": ChainTx(1337, "0x" + "5e" * 20, b"\x07" * 32, 42),
+        "transaction": ChainTx(1337, "0x" + "5e" * 20, b"\x07" * 32, TxStatus.SUCCEEDED, 42),
         "submit_time": WHEN,
         "confirm_time": WHEN,
         "attempts": 1,

@@ -18,6 +18,7 @@ from openledger.events.v1 import attribution_events_pb2 as events
 from openledger_attribution.adapters.bus import COMPLETION_STREAM, RESULT_STREAM, SettledPublisher
 from openledger_attribution.adapters.catalogue import CatalogueHandlers
 from openledger_attribution.adapters.chain import ParamsReader, Settler, inference_key
+from openledger_attribution.adapters.evidence import ProtobufEvidence
 from openledger_attribution.adapters.gradients import GradientLibrary
 from openledger_attribution.adapters.indexes import IndexLibrary
 from openledger_attribution.adapters.models import BaseModelLibrary
@@ -101,6 +102,7 @@ class Fleet:
             gradients=gradients,
             params=params,
             chain=chain,
+            evidence=ProtobufEvidence(),
             config=ScoringConfig(),
         )
         return attributor, CatalogueHandlers(repository, indexes)

@@ -16,16 +16,11 @@ from redis.asyncio import Redis
 
 from openledger.events.v1 import attribution_events_pb2 as events
 from openledger_attribution.adapters.bus import RESULT_STREAM, SettledPublisher
-from openledger_attribution.adapters.chain import (
-    GovernedParams,
-    ParamsReader,
-    Settler,
-    inference_key,
-)
+from openledger_attribution.adapters.chain import ParamsReader, Settler, inference_key
 from openledger_attribution.adapters.repository import Repository
-from openledger_attribution.domain.model import SettlementState
+from openledger_attribution.domain.model import GovernedParams, SettlementEntry, SettlementState
 from openledger_attribution.workers import SettlementLoop
-from openledger_attribution.workers.settlement import EVIDENCE_CONFLICT, settlement_entry
+from openledger_attribution.workers.settlement import EVIDENCE_CONFLICT
 from openledger_kit import bus
 from openledger_kit.bus import Publisher, open_envelope
 from openledger_kit.bus.envelope import open_payload
@@ -148,7 +143,7 @@ async def test_settlements_are_sent_in_one_batch_confirmed_and_published(world: 
     assert first.transaction == second.transaction  # one settleBatch
     assert first.batch_id == second.batch_id != ""
     assert first.transaction.chain_id == world.chain.chain_id
-    assert first.transaction.contract == world.chain.rewards_address
+    assert first.transaction.contract_address == world.chain.rewards_address
     rewards = await world.chain.platform.bind(AttributionRewards)
     owed = dict.fromkeys((alice, bob), 0)
     for settlement in stored:
@@ -226,7 +221,7 @@ async def test_a_settlement_recorded_elsewhere_with_other_evidence_fails(world: 
     (dave,) = await world.contributors(1)
     stored = store_scored(repository, world.store, world.target, world.params, {dave: 1.0})
     other = world.loop(repository, world.chain.settlers[1])
-    rival = dataclasses.replace(settlement_entry(stored), evidence_hash=b"\x55" * 32)
+    rival = dataclasses.replace(SettlementEntry.of(stored), evidence_hash=b"\x55" * 32)
     gateway = Settler(
         world.chain.l2_url, world.chain.platform.manifest_path, world.chain.settlers[1]
     )

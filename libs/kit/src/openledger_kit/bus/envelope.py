@@ -7,8 +7,6 @@ name equals ``Envelope.type``.
 
 from __future__ import annotations
 
-import random
-import threading
 import time
 from collections.abc import Mapping
 from typing import TypeVar
@@ -18,6 +16,7 @@ from google.protobuf.message import DecodeError, Message
 from openledger.events.v1.envelope_pb2 import Envelope
 from openledger_kit.bus.streams import BUS_DOMAIN
 from openledger_kit.errors import InvalidArgument
+from openledger_kit.ids import new_id, new_ids
 
 ENVELOPE_FIELD = b"envelope"
 TYPE_URL_PREFIX = "type.googleapis.com/"
@@ -48,49 +47,9 @@ class MalformedEvent(InvalidArgument):
         super().__init__("envelope", message, domain=BUS_DOMAIN)
 
 
-class _EventIds:
-    """UUIDv7 strings (RFC 9562): 48-bit Unix ms, then a 12-bit counter, then 62 random bits.
-
-    The counter makes ids from one process strictly increasing even within a millisecond, so
-    ids sort by creation time as strings.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._last_ms = 0
-        self._counter = 0
-
-    def take(self, n: int) -> list[str]:
-        """``n`` consecutive ids."""
-        with self._lock:
-            ms = time.time_ns() // 1_000_000
-            if ms > self._last_ms:
-                self._last_ms, self._counter = ms, -1
-            stamps = []
-            for _ in range(n):
-                # Same millisecond (or the clock stepped back): count on from the last id.
-                self._counter += 1
-                if self._counter > 0xFFF:
-                    self._last_ms, self._counter = self._last_ms + 1, 0
-                stamps.append((self._last_ms << 16) | 0x7000 | self._counter)
-        # Uniqueness, not secrecy, is what the random bits are for; random (reseeded after
-        # fork) is several times cheaper than os.urandom on the publish hot path.
-        getrandbits = random.getrandbits
-        ids = []
-        for stamp in stamps:
-            h = f"{(stamp << 64) | 0x8000_0000_0000_0000 | getrandbits(62):032x}"
-            ids.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
-        return ids
-
-    def next(self) -> str:
-        """One new id."""
-        return self.take(1)[0]
-
-
-_event_ids = _EventIds()
-new_event_id = _event_ids.next
+new_event_id = new_id
 """A new sortable event id (UUIDv7 string)."""
-new_event_ids = _event_ids.take
+new_event_ids = new_ids
 """``n`` new sortable event ids, in order."""
 
 

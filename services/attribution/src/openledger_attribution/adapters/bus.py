@@ -9,7 +9,6 @@ from datetime import UTC
 
 from redis.asyncio import Redis
 
-from openledger.common.v1 import chain_pb2
 from openledger.events.v1 import attribution_events_pb2 as events
 from openledger.events.v1 import inference_events_pb2 as inference
 from openledger_attribution.domain.model import Attribution, CompletionInput, Settlement
@@ -20,7 +19,7 @@ from openledger_kit.bus.deadletter import dead_letter_fields
 from openledger_kit.bus.envelope import ENVELOPE_FIELD
 from openledger_kit.errors import FailedPrecondition, InvalidArgument
 from openledger_kit.store import Digest, ObjectStore
-from openledger_kit.values_proto import timestamp
+from openledger_kit.values_proto import chain_tx_message, timestamp
 
 COMPLETION_STREAM = catalogue.INFERENCE_COMPLETION
 RESULT_STREAM = catalogue.ATTRIBUTION_RESULT
@@ -122,7 +121,6 @@ def settled_message(
         )
     split = settlement.fee_split
     shares = {c.address: c.share for c in attribution.contributors}
-    tx = settlement.transaction
     message = events.AttributionSettled(
         inference_id=attribution.inference_id,
         attribution=attribution.name,
@@ -154,13 +152,7 @@ def settled_message(
         protocol_address=split.protocol_address,
         evidence_hash=settlement.evidence_hash,
         evidence_uri=evidence_uri,
-        transaction=chain_pb2.ChainTransaction(
-            chain_id=tx.chain_id,
-            contract_address=tx.contract,
-            tx_hash=tx.tx_hash,
-            status=chain_pb2.CHAIN_TRANSACTION_STATUS_SUCCEEDED,
-            block_number=tx.block_number,
-        ),
+        transaction=chain_tx_message(settlement.transaction),
         negative_influences=[
             events.NegativeInfluence(
                 contributor_address=negative.address,

@@ -15,13 +15,12 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
 
-from openledger_attribution.settlement.evidence import EvidenceDocument
-from openledger_attribution.settlement.payouts import FeeSplitBps, Payout, Payouts
+from openledger_attribution.domain.model import GovernedParams, SettledTx, SettlementEntry
+from openledger_attribution.settlement.payouts import FeeSplitBps
 from openledger_kit.chain import TransactionReverted
 from openledger_kit.contracts.bindings.base import checksum
 from openledger_kit.contracts.bindings.l2 import AttributionRewards, ProtocolParams, Settlement
@@ -29,16 +28,6 @@ from openledger_kit.contracts.gateway import ContractGateway
 from openledger_kit.errors import Aborted, FailedPrecondition, InvalidArgument
 
 # ---------------------------------------------------------------- governed parameters
-
-
-@dataclass(frozen=True)
-class GovernedParams:
-    """What attribution applies from ``ProtocolParams``, as of ``block_number``."""
-
-    threshold_bps: int
-    split: FeeSplitBps
-    treasury: str
-    block_number: int
 
 
 class ParamsReader(ContractGateway[ProtocolParams]):
@@ -133,42 +122,13 @@ def inference_key(inference_id: str) -> bytes:
     return raw + b"\x00" * 16
 
 
-@dataclass(frozen=True)
-class SettlementEntry:
-    """One inference to settle: its credits (``Payouts.credits()``) and evidence hash."""
-
-    inference_id: str
-    credits: tuple[Payout, ...]
-    evidence_hash: bytes
-
-    @classmethod
-    def of(cls, inference_id: str, payouts: Payouts, evidence: EvidenceDocument) -> SettlementEntry:
-        return cls(inference_id, payouts.credits(), evidence.evidence_hash)
-
-    @property
-    def total(self) -> int:
-        return sum(credit.amount for credit in self.credits)
-
-    def on_chain(self) -> Settlement:
-        return Settlement(
-            inference_id=inference_key(self.inference_id),
-            contributors=[credit.address for credit in self.credits],
-            amounts=[credit.amount for credit in self.credits],
-            evidence_hash=self.evidence_hash,
-        )
-
-
-@dataclass(frozen=True)
-class SettledTx:
-    """Where an inference was settled. ``evidence_hash`` is what the chain recorded; when
-    ``sent_here`` is false another settler got there first, and a recorded hash different from
-    ours means the two scored the completion differently."""
-
-    inference_id: str
-    tx_hash: bytes
-    block_number: int
-    evidence_hash: bytes
-    sent_here: bool
+def _on_chain(entry: SettlementEntry) -> Settlement:
+    return Settlement(
+        inference_id=inference_key(entry.inference_id),
+        contributors=[credit.address for credit in entry.credits],
+        amounts=[credit.amount for credit in entry.credits],
+        evidence_hash=entry.evidence_hash,
+    )
 
 
 class Settler(ContractGateway[AttributionRewards]):
@@ -212,7 +172,7 @@ class Settler(ContractGateway[AttributionRewards]):
                 return results
             await self._require_funds(payer, sum(entry.total for entry in pending))
             try:
-                receipt = await rewards.settle_batch([entry.on_chain() for entry in pending])
+                receipt = await rewards.settle_batch([_on_chain(entry) for entry in pending])
             except TransactionReverted as reverted:
                 if reverted.error_name != "AlreadySettled":
                     raise

@@ -15,7 +15,7 @@ from openledger.attribution.v1 import (
     reward_pb2,
     settlement_pb2,
 )
-from openledger.common.v1 import chain_pb2
+from openledger_attribution.adapters.evidence import fee_split_message, parameters_message
 from openledger_attribution.domain.explain import (
     ExplainedSpan,
     Explanation,
@@ -27,17 +27,14 @@ from openledger_attribution.domain.model import (
     SETTLEMENT_PREFIX,
     Attribution,
     AttributionState,
-    ChainTx,
     ContributorResult,
-    FeeSplitAmounts,
     RewardCredit,
     Settlement,
     SettlementState,
 )
 from openledger_attribution.domain.policy import Method
-from openledger_attribution.settlement.evidence import parameters_message
 from openledger_kit.errors import InvalidArgument
-from openledger_kit.values_proto import timestamp
+from openledger_kit.values_proto import chain_tx_message, timestamp
 
 MAX_CONTRIBUTORS = 1000
 """Contributors returned in one Attribution or AttributeResponse (the highest scores)."""
@@ -192,36 +189,6 @@ def contributors_to_proto(
     return [contributor_to_proto(c) for c in contributors[:MAX_CONTRIBUTORS]]
 
 
-def fee_split_to_proto(split: FeeSplitAmounts) -> settlement_pb2.FeeSplit:
-    return settlement_pb2.FeeSplit(
-        fee=str(split.fee),
-        contributors_bps=split.bps.contributors_bps,
-        model_owner_bps=split.bps.model_owner_bps,
-        protocol_bps=split.bps.protocol_bps,
-        contributors_amount=str(split.contributors_amount),
-        model_owner_amount=str(split.model_owner_amount),
-        protocol_amount=str(split.protocol_amount),
-        model_owner_address=split.model_owner_address,
-        protocol_address=split.protocol_address,
-    )
-
-
-def chain_tx_to_proto(tx: ChainTx) -> chain_pb2.ChainTransaction:
-    """A settlement's transaction is recorded once its receipt is in: SUCCEEDED with a block."""
-    status = (
-        chain_pb2.CHAIN_TRANSACTION_STATUS_SUCCEEDED
-        if tx.block_number > 0
-        else chain_pb2.CHAIN_TRANSACTION_STATUS_PENDING
-    )
-    return chain_pb2.ChainTransaction(
-        chain_id=tx.chain_id,
-        contract_address=tx.contract,
-        tx_hash=tx.tx_hash,
-        status=status,
-        block_number=tx.block_number,
-    )
-
-
 def attribution_to_proto(
     attribution: Attribution, settlement: Settlement | None, evidence_uri: str
 ) -> attribution_pb2.Attribution:
@@ -247,7 +214,7 @@ def attribution_to_proto(
         error_message=attribution.error_message,
     )
     if attribution.fee_split is not None:
-        message.fee_split.CopyFrom(fee_split_to_proto(attribution.fee_split))
+        message.fee_split.CopyFrom(fee_split_message(attribution.fee_split))
     if attribution.complete_time is not None:
         message.complete_time.CopyFrom(timestamp(attribution.complete_time))
     if settlement is not None:
@@ -265,7 +232,7 @@ def settlement_to_proto(settlement: Settlement) -> settlement_pb2.Settlement:
         attribution=f"{ATTRIBUTION_PREFIX}{settlement.inference_id}",
         state=settlement_state_to_proto(settlement.state),
         batch_id=settlement.batch_id,
-        fee_split=fee_split_to_proto(settlement.fee_split),
+        fee_split=fee_split_message(settlement.fee_split),
         payouts=[
             settlement_pb2.ContributorPayout(contributor_address=address, amount=str(amount))
             for address, amount in settlement.payouts
@@ -277,7 +244,7 @@ def settlement_to_proto(settlement: Settlement) -> settlement_pb2.Settlement:
         error_message=settlement.error_message,
     )
     if settlement.transaction is not None:
-        message.transaction.CopyFrom(chain_tx_to_proto(settlement.transaction))
+        message.transaction.CopyFrom(chain_tx_message(settlement.transaction))
     if settlement.submit_time is not None:
         message.submit_time.CopyFrom(timestamp(settlement.submit_time))
     if settlement.confirm_time is not None:
@@ -299,7 +266,7 @@ def credit_to_proto(credit: RewardCredit) -> reward_pb2.RewardCredit:
         create_time=timestamp(credit.create_time),
     )
     if credit.transaction is not None:
-        message.transaction.CopyFrom(chain_tx_to_proto(credit.transaction))
+        message.transaction.CopyFrom(chain_tx_message(credit.transaction))
     if credit.confirm_time is not None:
         message.confirm_time.CopyFrom(timestamp(credit.confirm_time))
     return message

@@ -11,6 +11,7 @@ from typing import Any
 
 from openledger.attribution.v1 import attribution_service_pb2 as pb
 from openledger.attribution.v1 import attribution_service_pb2_grpc as pb_grpc
+from openledger_attribution.adapters.evidence import fee_split_message, parameters_message
 from openledger_attribution.adapters.rewards import RewardsReader
 from openledger_attribution.api import convert
 from openledger_attribution.domain.adhoc import AdHocRequest
@@ -18,7 +19,6 @@ from openledger_attribution.domain.attributor import Attributor
 from openledger_attribution.domain.explain import ExplainLimits
 from openledger_attribution.domain.model import Attribution, Settlement
 from openledger_attribution.domain.ports import CreditFilter, CreditPage, Repository
-from openledger_attribution.settlement.evidence import parameters_message
 from openledger_kit.errors import InvalidArgument, NotFound, ResourceExhausted
 from openledger_kit.store import Digest, ObjectStore
 
@@ -134,7 +134,7 @@ class AttributionServicer(pb_grpc.AttributionServiceServicer):
             contributor_count=len(result.contributors),
         )
         if result.fee_split is not None:
-            response.fee_split.CopyFrom(convert.fee_split_to_proto(result.fee_split))
+            response.fee_split.CopyFrom(fee_split_message(result.fee_split))
         if result.explanation is not None:
             response.explanation.CopyFrom(convert.explanation_to_proto(result.explanation))
         return response

@@ -20,7 +20,6 @@ from typing import TypeVar
 
 import torch
 
-from openledger_attribution.adapters.chain import GovernedParams, SettlementEntry
 from openledger_attribution.domain.adhoc import AdHocRequest, AdHocResult
 from openledger_attribution.domain.explain import ExplainLimits, Explanation, explain
 from openledger_attribution.domain.model import (
@@ -30,6 +29,7 @@ from openledger_attribution.domain.model import (
     CompletionInput,
     ContributorResult,
     FeeSplitAmounts,
+    GovernedParams,
     NegativeInfluence,
     Settlement,
     SettlementState,
@@ -45,6 +45,7 @@ from openledger_attribution.domain.policy import (
 )
 from openledger_attribution.domain.ports import (
     BaseModels,
+    EvidenceCodec,
     GradientModel,
     GradientModels,
     IndexRecord,
@@ -63,8 +64,6 @@ from openledger_attribution.settlement.evidence import (
     ScoredRecord,
     ScoredSpan,
     ScoringParameters,
-    decode_evidence,
-    encode_evidence,
     scores_e9,
     token_ids_hash,
 )
@@ -75,8 +74,8 @@ from openledger_attribution.settlement.payouts import (
     split_fee,
 )
 from openledger_attribution.spans.attribution import SpanParameters, SpanResult, trace_spans
-from openledger_kit.bus.envelope import new_event_id
 from openledger_kit.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from openledger_kit.ids import new_id
 from openledger_kit.store import Digest, ObjectStore
 
 T = TypeVar("T")
@@ -122,7 +121,6 @@ class Scored:
 
     attribution: Attribution
     settlement: Settlement
-    entry: SettlementEntry
 
 
 @dataclass(frozen=True)
@@ -149,6 +147,7 @@ class Attributor:
         gradients: GradientModels,
         params: Params,
         chain: SettlementChain,
+        evidence: EvidenceCodec,
         config: ScoringConfig,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
@@ -159,6 +158,7 @@ class Attributor:
         self._gradients = gradients
         self._params = params
         self._chain = chain
+        self._evidence = evidence
         self._config = config
         self._clock = clock
 
@@ -248,7 +248,7 @@ class Attributor:
             parameters=scores.parameters,
             threshold_bps=payouts.threshold_bps,
             contributors=_results(scores.contributors, payouts),
-            fee_split=_fee_split(payouts),
+            fee_split=FeeSplitAmounts.of(payouts),
             negative=scores.negative,
             evidence_hash=document.evidence_hash,
             evidence_digest=document.digest.hexdigest,
@@ -288,7 +288,7 @@ class Attributor:
             create_time=now,
             parameters=evidence.parameters,
             threshold_bps=payouts.threshold_bps,
-            fee_split=_fee_split(payouts),
+            fee_split=FeeSplitAmounts.of(payouts),
             evidence_hash=document.evidence_hash,
             evidence_digest=document.digest.hexdigest,
             complete_time=now,
@@ -300,7 +300,7 @@ class Attributor:
     ) -> Scored:
         assert attribution.fee_split is not None
         settlement = Settlement(
-            settlement_id=new_event_id(),
+            settlement_id=new_id(),
             inference_id=attribution.inference_id,
             state=SettlementState.PENDING,
             create_time=attribution.create_time,
@@ -308,11 +308,10 @@ class Attributor:
             fee_split=attribution.fee_split,
             evidence_hash=document.evidence_hash,
         )
-        entry = SettlementEntry.of(attribution.inference_id, payouts, document)
-        return Scored(attribution, settlement, entry)
+        return Scored(attribution, settlement)
 
     async def _store_evidence(self, evidence: Evidence, payouts: Payouts) -> EvidenceDocument:
-        document = encode_evidence(evidence, payouts)
+        document = self._evidence.encode(evidence, payouts)
         await asyncio.to_thread(self._store.put_bytes, document.data)
         return document
 
@@ -425,7 +424,7 @@ class Attributor:
             threshold_bps=payouts.threshold_bps,
             snapshot_merkle_root=snapshot.merkle_root,
             contributors=_results(scores.contributors, payouts),
-            fee_split=_fee_split(payouts) if request.fee is not None else None,
+            fee_split=FeeSplitAmounts.of(payouts) if request.fee is not None else None,
             explanation=explanation,
         )
 
@@ -468,7 +467,7 @@ class Attributor:
         data = await asyncio.to_thread(
             self._store.get_bytes, Digest(attribution.evidence_digest), verify=True
         )
-        evidence = decode_evidence(data)
+        evidence = self._evidence.decode(data)
         snapshot = await asyncio.to_thread(self._repository.get_snapshot, attribution.snapshot)
         if snapshot is None or evidence.method is None:
             raise FailedPrecondition(
@@ -689,18 +688,6 @@ def _results(
         )
     results.sort(key=lambda r: (-r.score, address_order(r.address)))
     return tuple(results)
-
-
-def _fee_split(payouts: Payouts) -> FeeSplitAmounts:
-    return FeeSplitAmounts(
-        fee=payouts.fee,
-        bps=payouts.split,
-        contributors_amount=payouts.contributors_amount,
-        model_owner_amount=payouts.owner.amount,
-        protocol_amount=payouts.protocol.amount,
-        model_owner_address=payouts.owner.address,
-        protocol_address=payouts.protocol.address,
-    )
 
 
 def _sha256_bytes(digest: str) -> bytes:

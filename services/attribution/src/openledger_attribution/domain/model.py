@@ -13,7 +13,8 @@ from enum import StrEnum
 
 from openledger_attribution.domain.policy import Method
 from openledger_attribution.settlement.evidence import ScoringParameters
-from openledger_attribution.settlement.payouts import FeeSplitBps
+from openledger_attribution.settlement.payouts import FeeSplitBps, Payout, Payouts, chain_credits
+from openledger_kit.values import ChainTx
 
 ATTRIBUTION_PREFIX = "attributions/"
 SETTLEMENT_PREFIX = "settlements/"
@@ -139,6 +140,18 @@ class FeeSplitAmounts:
     model_owner_address: str
     protocol_address: str
 
+    @classmethod
+    def of(cls, payouts: Payouts) -> FeeSplitAmounts:
+        return cls(
+            fee=payouts.fee,
+            bps=payouts.split,
+            contributors_amount=payouts.contributors_amount,
+            model_owner_amount=payouts.owner.amount,
+            protocol_amount=payouts.protocol.amount,
+            model_owner_address=payouts.owner.address,
+            protocol_address=payouts.protocol.address,
+        )
+
 
 @dataclass(frozen=True)
 class NegativeInfluence:
@@ -185,14 +198,6 @@ class Attribution:
 
 
 @dataclass(frozen=True)
-class ChainTx:
-    chain_id: int
-    contract: str
-    tx_hash: bytes
-    block_number: int
-
-
-@dataclass(frozen=True)
 class Settlement:
     """The on-chain recording of one attribution (``settlements/{settlement_id}``)."""
 
@@ -217,6 +222,53 @@ class Settlement:
     @property
     def name(self) -> str:
         return settlement_name(self.settlement_id)
+
+
+@dataclass(frozen=True)
+class SettlementEntry:
+    """One inference as ``AttributionRewards.settle`` records it: its credits
+    (``chain_credits``) and evidence hash."""
+
+    inference_id: str
+    credits: tuple[Payout, ...]
+    evidence_hash: bytes
+
+    @classmethod
+    def of(cls, settlement: Settlement) -> SettlementEntry:
+        split = settlement.fee_split
+        credits = chain_credits(
+            (Payout(address, amount) for address, amount in settlement.payouts),
+            Payout(split.model_owner_address, split.model_owner_amount),
+            Payout(split.protocol_address, split.protocol_amount),
+        )
+        return cls(settlement.inference_id, credits, settlement.evidence_hash)
+
+    @property
+    def total(self) -> int:
+        return sum(credit.amount for credit in self.credits)
+
+
+@dataclass(frozen=True)
+class SettledTx:
+    """Where an inference was settled. ``evidence_hash`` is what the chain recorded; when
+    ``sent_here`` is false another settler got there first, and a recorded hash different from
+    ours means the two scored the completion differently."""
+
+    inference_id: str
+    tx_hash: bytes
+    block_number: int
+    evidence_hash: bytes
+    sent_here: bool
+
+
+@dataclass(frozen=True)
+class GovernedParams:
+    """What attribution applies from ``ProtocolParams``, as of ``block_number``."""
+
+    threshold_bps: int
+    split: FeeSplitBps
+    treasury: str
+    block_number: int
 
 
 @dataclass(frozen=True)

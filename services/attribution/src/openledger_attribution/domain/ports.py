@@ -9,22 +9,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from openledger_attribution.adapters.chain import GovernedParams, SettledTx, SettlementEntry
 from openledger_attribution.domain.model import (
     AdapterInfo,
     Attribution,
-    ChainTx,
     CompletionInput,
+    GovernedParams,
     RewardCredit,
+    SettledTx,
     Settlement,
+    SettlementEntry,
     SettlementState,
     SnapshotInfo,
 )
 from openledger_attribution.influence.features import TrainingFeatures
 from openledger_attribution.influence.query import QueryGradients
 from openledger_attribution.influence.scoring import InfluenceScorer
+from openledger_attribution.settlement.evidence import DecodedEvidence, Evidence, EvidenceDocument
+from openledger_attribution.settlement.payouts import Payouts
 from openledger_attribution.spans.attribution import TokenText
 from openledger_attribution.spans.index import SpanIndex
+from openledger_kit.values import ChainTx
 from openledger_ml.catalogue import BaseModelInfo
 
 # ---------------------------------------------------------------- storage
@@ -144,6 +148,13 @@ class LoadedIndex:
     text: TokenText
     decode: Callable[[Sequence[int]], str]
     encode: Callable[[str], list[int]]
+
+
+class EvidenceCodec(Protocol):
+    """The evidence's exact bytes (``adapters.evidence.ProtobufEvidence``)."""
+
+    def encode(self, evidence: Evidence, payouts: Payouts) -> EvidenceDocument: ...
+    def decode(self, data: bytes) -> DecodedEvidence: ...
 
 
 class BaseModels(Protocol):

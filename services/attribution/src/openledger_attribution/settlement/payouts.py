@@ -19,7 +19,7 @@ So the amounts always add up to the fee exactly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -108,11 +108,18 @@ class Payouts:
         return sum(s.amount for s in self.shares)
 
     def credits(self) -> tuple[Payout, ...]:
-        """What ``AttributionRewards.settle`` credits: every non-zero amount (contributors,
-        owner, protocol) by address ascending. An address that is both contributor and owner
-        appears twice; the contract adds its credits up."""
-        entries = [p for p in (*self.contributors, self.owner, self.protocol) if p.amount > 0]
-        return tuple(sorted(entries, key=lambda p: address_order(p.address)))
+        """What ``AttributionRewards.settle`` credits (``chain_credits``)."""
+        return chain_credits(self.contributors, self.owner, self.protocol)
+
+
+def chain_credits(
+    contributors: Iterable[Payout], owner: Payout, protocol: Payout
+) -> tuple[Payout, ...]:
+    """What ``AttributionRewards.settle`` credits: every non-zero amount (contributors, owner,
+    protocol) by address ascending. An address that is both contributor and owner appears
+    twice; the contract adds its credits up."""
+    entries = [p for p in (*contributors, owner, protocol) if p.amount > 0]
+    return tuple(sorted(entries, key=lambda p: address_order(p.address)))
 
 
 def split_fee(

@@ -34,13 +34,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from openledger_attribution.adapters.bus import SettledPublisher
-from openledger_attribution.adapters.chain import SettledTx, SettlementEntry
-from openledger_attribution.domain.model import ChainTx, Settlement
+from openledger_attribution.domain.model import SettledTx, Settlement, SettlementEntry
 from openledger_attribution.domain.ports import Repository, SettlementChain
-from openledger_attribution.settlement.payouts import Payout, address_order
-from openledger_kit.bus import new_event_id
 from openledger_kit.chain import TransactionReverted
 from openledger_kit.errors import FailedPrecondition, InvalidArgument
+from openledger_kit.ids import new_id
+from openledger_kit.values import ChainTx, TxStatus
 
 logger = logging.getLogger(__name__)
 
@@ -52,17 +51,6 @@ RETRIES_EXHAUSTED = "RETRIES_EXHAUSTED"
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def settlement_entry(settlement: Settlement) -> SettlementEntry:
-    """What the chain credits for ``settlement``: every non-zero amount (contributors, model
-    owner, protocol) by address ascending, as ``Payouts.credits()`` gives it."""
-    split = settlement.fee_split
-    payouts = [Payout(address, amount) for address, amount in settlement.payouts]
-    payouts.append(Payout(split.model_owner_address, split.model_owner_amount))
-    payouts.append(Payout(split.protocol_address, split.protocol_amount))
-    credits = sorted((p for p in payouts if p.amount > 0), key=lambda p: address_order(p.address))
-    return SettlementEntry(settlement.inference_id, tuple(credits), settlement.evidence_hash)
 
 
 class SettlementLoop:
@@ -173,11 +161,11 @@ class SettlementLoop:
     async def _send(self, batch: Sequence[Settlement]) -> dict[str, SettledTx]:
         """Settle ``batch``; settlements the contract refuses fail one by one."""
         try:
-            return await self._chain.settle_batch([settlement_entry(s) for s in batch])
+            return await self._chain.settle_batch([SettlementEntry.of(s) for s in batch])
         except (TransactionReverted, InvalidArgument) as error:
             if len(batch) == 1:
                 reason = (
-                    TX_REVERTED if isinstance(error, TransactionReverted) else (INVALID_SETTLEMENT)
+                    TX_REVERTED if isinstance(error, TransactionReverted) else INVALID_SETTLEMENT
                 )
                 await self._fail(batch[0], reason, error.message)
                 return {}
@@ -210,8 +198,14 @@ class SettlementLoop:
             await asyncio.to_thread(
                 self._repository.mark_submitted,
                 ids,
-                new_event_id(),
-                ChainTx(chain_id, contract, tx_hash, block_number),
+                new_id(),
+                ChainTx(
+                    chain_id=chain_id,
+                    contract_address=contract,
+                    tx_hash=tx_hash,
+                    status=TxStatus.SUCCEEDED,
+                    block_number=block_number,
+                ),
                 now,
             )
             self._awaiting.update(dict.fromkeys(ids, block_number))

@@ -22,8 +22,8 @@ from eth_utils.address import is_address, is_checksum_address, to_checksum_addre
 from eth_utils.crypto import keccak
 
 from openledger_datanet.domain.curation import Metrics, Policy, Redaction, Rejection
-from openledger_kit.bus import new_event_id
 from openledger_kit.errors import InvalidArgument
+from openledger_kit.ids import new_id as new_id
 from openledger_kit.values import ChainTx as ChainTx
 from openledger_kit.values import ObjectRef as ObjectRef
 from openledger_kit.values import TxStatus as TxStatus
@@ -42,11 +42,6 @@ DOMAIN_SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 def utcnow() -> datetime:
     """Now, in UTC (every stored time is timezone-aware UTC)."""
     return datetime.now(UTC)
-
-
-def new_id() -> str:
-    """A new UUIDv7 in lowercase hyphenated form: ids sort in creation order."""
-    return new_event_id()
 
 
 def datanet_name(datanet_id: str) -> str:

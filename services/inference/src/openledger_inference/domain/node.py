@@ -52,7 +52,6 @@ from openledger_inference.domain.prompts import PromptEncoder
 from openledger_inference.domain.replay import RequestReplay
 from openledger_inference.domain.text import OutputText
 from openledger_inference.metrics import InferenceMetrics
-from openledger_kit.bus import new_event_id
 from openledger_kit.errors import (
     FailedPrecondition,
     InvalidArgument,
@@ -60,6 +59,7 @@ from openledger_kit.errors import (
     PermissionDenied,
     Unavailable,
 )
+from openledger_kit.ids import new_id
 from openledger_kit.values import Caller
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ on nodes with large disk caches, and the router only needs the likely hits."""
 
 def new_inference_id() -> str:
     """A UUIDv7 string (RFC 9562): inference ids sort by creation time."""
-    return new_event_id()
+    return new_id()
 
 
 class AdapterManager(Protocol):

@@ -46,7 +46,6 @@ from openledger_inference.domain.model import (
 from openledger_inference.router.model import RoutableNode
 from openledger_inference.router.registration import NodeRegistration, recover_provider
 from openledger_kit import pages
-from openledger_kit.bus import new_event_id
 from openledger_kit.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -54,6 +53,7 @@ from openledger_kit.errors import (
     NotFound,
     PermissionDenied,
 )
+from openledger_kit.ids import new_id
 from openledger_kit.values import Caller
 from openledger_ml.catalogue import BASE_MODEL_ID
 
@@ -182,7 +182,7 @@ def utc_now() -> datetime:
 
 def new_node_id() -> str:
     """A UUIDv7 (RFC 9562): node ids sort by registration time."""
-    return new_event_id()
+    return new_id()
 
 
 def parse_node_name(name: str, field_path: str = "name") -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
-from openledger_kit.bus import new_event_id
+from openledger_kit.ids import new_id as new_id
 from openledger_kit.values import Caller as Caller
 from openledger_kit.values import ChainTx as ChainTx
 from openledger_kit.values import ObjectRef as ObjectRef
@@ -37,11 +37,6 @@ SNAPSHOT_NAME = re.compile(r"^datanets/([a-z][a-z0-9-]{1,61}[a-z0-9])/snapshots/
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def new_id() -> str:
-    """A new UUIDv7, lowercase hyphenated: job ids sort by creation time."""
-    return new_event_id()
 
 
 def job_name(job_id: str) -> str:

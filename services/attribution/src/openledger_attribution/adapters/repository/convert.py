@@ -20,7 +20,6 @@ from openledger_attribution.domain.model import (
     AdapterInfo,
     Attribution,
     AttributionState,
-    ChainTx,
     CompletionInput,
     ContributorResult,
     FeeSplitAmounts,
@@ -34,6 +33,7 @@ from openledger_attribution.domain.policy import Method
 from openledger_attribution.domain.ports import IndexRecord
 from openledger_attribution.settlement.evidence import ScoringParameters
 from openledger_attribution.settlement.payouts import FeeSplitBps, address_order
+from openledger_kit.values import ChainTx, TxStatus
 
 # ---------------------------------------------------------------- token ids
 
@@ -301,7 +301,7 @@ def settlement_row(settlement: Settlement) -> SettlementRow:
         evidence_hash=settlement.evidence_hash,
         batch_id=settlement.batch_id,
         chain_id=tx.chain_id if tx is not None else None,
-        contract=tx.contract if tx is not None else None,
+        contract=tx.contract_address if tx is not None else None,
         tx_hash=tx.tx_hash if tx is not None else None,
         block_number=tx.block_number if tx is not None else None,
         submit_time=settlement.submit_time,
@@ -344,7 +344,14 @@ def chain_tx(
 ) -> ChainTx | None:
     if chain_id is None or contract is None or tx_hash is None or block_number is None:
         return None
-    return ChainTx(chain_id=chain_id, contract=contract, tx_hash=tx_hash, block_number=block_number)
+    # A settlement records its transaction once the receipt is in: included, not reverted.
+    return ChainTx(
+        chain_id=chain_id,
+        contract_address=contract,
+        tx_hash=tx_hash,
+        status=TxStatus.SUCCEEDED,
+        block_number=block_number,
+    )
 
 
 # ---------------------------------------------------------------- fee splits

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from openledger_attribution.adapters.repository.convert import to_settlement
 from openledger_attribution.adapters.repository.store import Store
 from openledger_attribution.adapters.repository.tables import SettlementRow
-from openledger_attribution.domain.model import ChainTx, Settlement, SettlementState
+from openledger_attribution.domain.model import Settlement, SettlementState
+from openledger_kit.values import ChainTx
 
 _LIVE_STATES = (SettlementState.PENDING.value, SettlementState.SUBMITTED.value)
 
@@ -75,7 +76,7 @@ class SettlementStore(Store):
             state=SettlementState.SUBMITTED.value,
             batch_id=batch_id,
             chain_id=tx.chain_id,
-            contract=tx.contract,
+            contract=tx.contract_address,
             tx_hash=tx.tx_hash,
             block_number=tx.block_number,
             submit_time=now,
